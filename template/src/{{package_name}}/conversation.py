@@ -1,11 +1,160 @@
-"""Placeholder: the persistent conversation lands with its own issue."""
+"""A named, persistent conversation: /start asks about you and remembers answers and progress.
+
+The ConversationHandler has a name and `persistent=True`, so the persistence backend saves
+each user's conversation state next to their user_data. Try it: run
+`python -m <package_name> chat`, send /start, tap "Age", quit, start again and send 23: the bot
+takes it as your age. Based on python-telegram-bot's persistentconversationbot example.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from telegram.ext import Application
+from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import (
+    Application,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+CHOOSING, TYPING_REPLY, TYPING_CHOICE = range(3)
+
+CONVERSATION_NAME = "profile"  # saved with every state: renaming it forgets open conversations
+REGULAR_CHOICES = ("Age", "Favourite colour", "Number of siblings")
+SOMETHING_ELSE = "Something else..."
+DONE = "Done"
+# The category whose value is awaited; kept in user_data so that it survives a restart too.
+PENDING_KEY = "_pending_category"
+
+MARKUP = ReplyKeyboardMarkup(
+    [[REGULAR_CHOICES[0], REGULAR_CHOICES[1]], [REGULAR_CHOICES[2], SOMETHING_ELSE], [DONE]],
+    one_time_keyboard=True,
+)
+# Free text that answers a question; commands and "Done" are handled elsewhere.
+ANSWER = filters.TEXT & ~(filters.COMMAND | filters.Regex(f"^{DONE}$"))
+
+
+def facts_to_str(user_data: dict[str, Any]) -> str:
+    """Format what the user has told, one `category - value` per line."""
+    facts = [f"{key} - {value}" for key, value in user_data.items() if key != PENDING_KEY]
+    return "\n".join(facts).join(["\n", "\n"])
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Greet the user, show what they told before, and offer the categories."""
+    message = update.effective_message
+    if message is None or context.user_data is None:
+        return ConversationHandler.END
+    context.user_data.pop(PENDING_KEY, None)
+    reply_text = "Hi! My name is Doctor Botter."
+    if any(key != PENDING_KEY for key in context.user_data):
+        reply_text += (
+            f" You already told me this:{facts_to_str(context.user_data)}"
+            "Why don't you tell me something more about yourself? "
+            "Or change anything I already know."
+        )
+    else:
+        reply_text += (
+            " I will hold a more complex conversation with you. Why don't you tell me "
+            "something about yourself?"
+        )
+    await message.reply_text(reply_text, reply_markup=MARKUP)
+    return CHOOSING
+
+
+async def regular_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Ask for the value of the chosen category."""
+    message = update.effective_message
+    if message is None or message.text is None or context.user_data is None:
+        return CHOOSING
+    category = message.text.lower()
+    context.user_data[PENDING_KEY] = category
+    if context.user_data.get(category):
+        reply_text = (
+            f"Your {category}? I already know the following about that: "
+            f"{context.user_data[category]}"
+        )
+    else:
+        reply_text = f"Your {category}? Yes, I would love to hear about that!"
+    await message.reply_text(reply_text)
+    return TYPING_REPLY
+
+
+async def custom_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Ask for the name of a category of the user's own."""
+    message = update.effective_message
+    if message is None:
+        return CHOOSING
+    await message.reply_text(
+        'Alright, please send me the category first, for example "Most impressive skill"'
+    )
+    return TYPING_CHOICE
+
+
+async def received_information(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Store the value under the pending category and offer the categories again."""
+    message = update.effective_message
+    if message is None or message.text is None or context.user_data is None:
+        return TYPING_REPLY
+    category = context.user_data.pop(PENDING_KEY, None)
+    if category is None:  # the state was saved but not the category: ask again
+        await message.reply_text("Which category was that for?", reply_markup=MARKUP)
+        return CHOOSING
+    context.user_data[category] = message.text.lower()
+    await message.reply_text(
+        "Neat! Just so you know, this is what you already told me:"
+        f"{facts_to_str(context.user_data)}"
+        "You can tell me more, or change your opinion on something.",
+        reply_markup=MARKUP,
+    )
+    return CHOOSING
+
+
+async def show_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show what the user has told, at any time."""
+    message = update.effective_message
+    if message is None or context.user_data is None:
+        return
+    await message.reply_text(
+        f"This is what you already told me: {facts_to_str(context.user_data)}"
+    )
+
+
+async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Show the summary and end the conversation."""
+    message = update.effective_message
+    if message is None or context.user_data is None:
+        return ConversationHandler.END
+    context.user_data.pop(PENDING_KEY, None)
+    await message.reply_text(
+        f"I learned these facts about you: {facts_to_str(context.user_data)}Until next time!",
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    return ConversationHandler.END
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add the conversation's handlers."""
+    """Add the conversation and /show_data."""
+    regular = "|".join(re.escape(choice) for choice in REGULAR_CHOICES)
+    application.add_handler(
+        ConversationHandler(
+            entry_points=[CommandHandler("start", start)],
+            states={
+                CHOOSING: [
+                    MessageHandler(filters.Regex(f"^({regular})$"), regular_choice),
+                    MessageHandler(filters.Regex(f"^{re.escape(SOMETHING_ELSE)}$"), custom_choice),
+                ],
+                TYPING_CHOICE: [MessageHandler(ANSWER, regular_choice)],
+                TYPING_REPLY: [MessageHandler(ANSWER, received_information)],
+            },
+            fallbacks=[MessageHandler(filters.Regex(f"^{DONE}$"), done)],
+            name=CONVERSATION_NAME,
+            persistent=True,
+            allow_reentry=True,
+        )
+    )
+    application.add_handler(CommandHandler("show_data", show_data))

@@ -1,15 +1,98 @@
-"""Placeholder: persistent reminders land with their own issue."""
+"""Reminders: `/set <seconds>` and `/unset`, kept across restarts as persistent jobs (jobs.py).
+
+Try it: run `python -m <package_name> chat`, send `/set 30`, quit and start again within the 30 s:
+the "Beep!" still comes on time. Stay away longer and it comes right after the next start, with
+a log line saying how late it is. Based on python-telegram-bot's timerbot example.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Any
 
-from telegram.ext import Application
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from .jobs import cancel_jobs, job_type, restore_jobs, saved_jobs, schedule_job
+
+logger = logging.getLogger(__name__)
+
+REMINDER = "reminder"
+MAX_SECONDS = 366 * 24 * 3600  # beyond a year is surely a typo
+USAGE = f"Usage: /set <seconds>, a number above 0 and at most {MAX_SECONDS} (a year)"
+
+
+@job_type(REMINDER)
+async def alarm(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the reminder; its payload is {"seconds": <the delay the user asked for>}."""
+    job = context.job
+    if job is None or job.chat_id is None or not isinstance(job.data, dict):
+        return
+    await context.bot.send_message(
+        job.chat_id, text=f"Beep! {job.data['seconds']:g} seconds are over!"
+    )
+
+
+def parse_seconds(args: list[str] | None) -> float | None:
+    """The delay in `/set <seconds>`, or None if the arguments are not exactly one sane number."""
+    if not args or len(args) != 1:
+        return None
+    try:
+        seconds = float(args[0])
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and 0 < seconds <= MAX_SECONDS else None
+
+
+async def set_timer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Schedule a reminder in this chat; it is saved before the bot confirms it."""
+    message = update.effective_message
+    if message is None:
+        return
+    seconds = parse_seconds(context.args)
+    if seconds is None:
+        await message.reply_text(USAGE)
+        return
+    user = update.effective_user
+    await schedule_job(
+        context.application,
+        REMINDER,
+        seconds,
+        chat_id=message.chat_id,
+        user_id=user.id if user else None,
+        data={"seconds": seconds},
+    )
+    logger.info("Reminder set for chat %s in %g s", message.chat_id, seconds)
+    await message.reply_text("Timer successfully set!")
+
+
+async def unset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Cancel every reminder of this chat."""
+    message = update.effective_message
+    if message is None:
+        return
+    chat_reminders = [
+        job_id
+        for job_id, spec in saved_jobs(context.application).items()
+        if spec["type"] == REMINDER and spec["chat_id"] == message.chat_id
+    ]
+    cancelled = await cancel_jobs(context.application, chat_reminders)
+    if not cancelled:
+        text = "You have no active timer."
+    elif cancelled == 1:
+        text = "Timer successfully cancelled!"
+    else:
+        text = f"{cancelled} timers successfully cancelled!"
+    await message.reply_text(text)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the reminder commands."""
+    application.add_handler(CommandHandler("set", set_timer))
+    application.add_handler(CommandHandler("unset", unset))
 
 
 async def restore(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Reschedule saved reminders."""
+    """Reschedule the saved jobs of every registered type, reminders included (see jobs.py)."""
+    await restore_jobs(application)

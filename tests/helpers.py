@@ -1,0 +1,72 @@
+"""Helpers to render the template and run what a user would run in the result."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import copier
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+
+
+def render(dst: Path, **answers: Any) -> Path:
+    """Render the template into `dst` with the default answers overridden by `answers`."""
+    copier.run_copy(
+        str(TEMPLATE),
+        dst,
+        data=answers,
+        defaults=True,
+        unsafe=True,
+        vcs_ref="HEAD",
+        quiet=True,
+        settings=copier.Settings(),
+    )
+    return dst
+
+
+def run(cmd: Sequence[str | Path], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command; on failure the assertion shows its whole output."""
+    result = subprocess.run(
+        [str(part) for part in cmd],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, cmd))} exited {result.returncode} in {cwd}\n"
+        f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+    )
+    return result
+
+
+@dataclass
+class Project:
+    """A generated project, installed with `uv sync` into its own .venv and committed to git."""
+
+    path: Path
+    answers: dict[str, Any]
+
+    def run(self, *cmd: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
+        return run(["uv", "run", "--no-sync", *cmd], self.path, **env)
+
+    @property
+    def package(self) -> str:
+        return str(self.answers.get("package_name", "my_bot"))
+
+
+def generate(dst: Path, **answers: Any) -> Project:
+    """Render, install with uv (as the README says), and commit, as a user would."""
+    render(dst, **answers)
+    run(["uv", "sync", "--quiet"], dst)
+    run(["git", "init", "--quiet"], dst)
+    run(["git", "add", "--all"], dst)
+    run(["git", "commit", "--quiet", "-m", "Generated from the template"], dst)
+    return Project(dst, answers)
