@@ -38,10 +38,15 @@ MARKUP = ReplyKeyboardMarkup(
 ANSWER = filters.TEXT & ~(filters.COMMAND | filters.Regex(f"^{DONE}$"))
 
 
+def facts(user_data: dict[str, Any]) -> dict[str, Any]:
+    """What the user has told: their user_data without the conversation's own bookkeeping."""
+    return {key: value for key, value in user_data.items() if key != PENDING_KEY}
+
+
 def facts_to_str(user_data: dict[str, Any]) -> str:
     """Format what the user has told, one `category - value` per line."""
-    facts = [f"{key} - {value}" for key, value in user_data.items() if key != PENDING_KEY]
-    return "\n".join(facts).join(["\n", "\n"])
+    lines = [f"{key} - {value}" for key, value in facts(user_data).items()]
+    return "\n".join(lines).join(["\n", "\n"])
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -51,7 +56,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return ConversationHandler.END
     context.user_data.pop(PENDING_KEY, None)
     reply_text = "Hi! My name is Doctor Botter."
-    if any(key != PENDING_KEY for key in context.user_data):
+    if facts(context.user_data):
         reply_text += (
             f" You already told me this:{facts_to_str(context.user_data)}"
             "Why don't you tell me something more about yourself? "
@@ -118,6 +123,9 @@ async def show_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show what the user has told, at any time."""
     message = update.effective_message
     if message is None or context.user_data is None:
+        return
+    if not facts(context.user_data):
+        await message.reply_text("You have not told me anything yet: send /start to begin.")
         return
     await message.reply_text(
         f"This is what you already told me: {facts_to_str(context.user_data)}"

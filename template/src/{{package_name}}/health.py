@@ -47,5 +47,5 @@ def problem(settings: Settings, now: float | None = None) -> str | None:
         return f"no heartbeat at {path}: the bot is not running (or BOT_DATA_DIR differs)"
     limit = MISSED_BEATS * settings.heartbeat_interval
     if age > limit:
-        return f"heartbeat {path} is {age:.0f} s old (limit {limit:g} s): the bot is hung or stopped"
+        return f"heartbeat {path} is {age:.0f} s old (over {limit:g} s): the bot hangs or stopped"
     return None

@@ -9,13 +9,16 @@ persistent job is kept twice: as a PTB job that runs it, and as a JSON-safe *spe
 
 `type` names a callback registered with `@job_type`; `restore_jobs` (run from post_init, when
 persistence is loaded and the scheduler not yet started) schedules every spec again at its
-original time, and one that fell due while the bot was down at once. bot_data rather than
-chat_data: it is saved at every interval without marking ids, a restart reads one dict, and a
-job need not belong to a chat.
+original time, and one that fell due while the bot was down at once, logging how late it is.
+Why bot_data and not chat_data: PTB saves it at every interval without marking ids, a restart
+reads one dict, and a job need not belong to a chat. (All specs are one value, rewritten when
+any changes: fine for thousands of pending jobs, not for millions.)
 
-Delivery is at most once: a job's spec is removed and saved *before* its callback runs, and
-scheduling or cancelling saves at once too. A crash can therefore never repeat a job or revive
-a cancelled one; a crash between that save and the callback's message loses that one run.
+Delivery is at most once. Scheduling, cancelling and running a job each wait until the store
+has *written* the change (`save_now`), and a job's spec is removed before its callback runs.
+So a confirmed reminder survives a crash right after the confirmation, and a crash can never
+repeat a job or revive a cancelled one; a crash between that write and the callback's message
+loses that one run.
 
 A job type of your own takes one registration line; schedule it from any handler:
 
@@ -25,8 +28,9 @@ A job type of your own takes one registration line; schedule it from any handler
     await schedule_job(context.application, "digest", 3600, chat_id=chat_id, data={...})
 
 The callback sees `context.job.data` (the payload), `.chat_id`, `.user_id` and `.name` (the
-job id). The type name is what is saved, so renaming the function is safe; renaming the type
-makes the next start fail with an error that says how to fix it.
+job id). The type name is what is saved, so renaming the function is safe. A saved job whose
+type is no longer registered stops the next start with an error naming it and the fix (the job
+is kept); `job_type("old_name")(discard_job)` retires a type and drops its jobs.
 """
 
 from __future__ import annotations
@@ -132,7 +136,7 @@ async def schedule_job(
     )
     jobs[job_id] = spec
     _add_to_queue(application, job_id, spec)
-    await application.update_persistence()
+    await save_now(application)
     return job_id
 
 
@@ -146,8 +150,19 @@ async def cancel_jobs(application: AnyApplication, job_ids: Iterable[str]) -> in
         for job in queue.get_jobs_by_name(job_id):
             job.schedule_removal()
     if cancelled:
-        await application.update_persistence()
+        await save_now(application)
     return cancelled
+
+
+async def save_now(application: AnyApplication) -> None:
+    """Hand every change to the store and wait until it is written, not just queued.
+
+    PTB's own saves only hand data over; flush() is what waits for the write. The template's
+    stores allow it mid-run (they reopen on the next write); PTB's stock classes do too.
+    """
+    await application.update_persistence()
+    if application.persistence is not None:
+        await application.persistence.flush()
 
 
 async def restore_jobs(application: AnyApplication) -> None:
@@ -168,7 +183,7 @@ async def restore_jobs(application: AnyApplication) -> None:
     for job_id, spec in jobs.items():
         _add_to_queue(application, job_id, spec)
     if jobs:
-        logger.info("Restored %d saved jobs, %d of them overdue and run now", len(jobs), overdue)
+        logger.info("Restored %d saved job(s); %d overdue, run now", len(jobs), overdue)
 
 
 async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,7 +204,7 @@ async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             job.name,
             spec["due"],
         )
-    await context.application.update_persistence()
+    await save_now(context.application)
     await JOB_TYPES[spec["type"]](context)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gc
 import logging
 from abc import abstractmethod
 from dataclasses import dataclass, field
@@ -131,6 +132,9 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
             except StoreError as error:
                 self._refused = error  # never write over a store we could not read
                 raise
+            # The loaded data lives as long as the bot: keep the cyclic collector from walking
+            # it in every full collection (100-400 ms pauses of the loop at 100k users).
+            gc.freeze()
         return self._stored
 
     async def get_user_data(self) -> dict[int, Data]:

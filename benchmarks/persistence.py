@@ -1,0 +1,272 @@
+"""Benchmark of the generated persistence backends against PTB's stock PicklePersistence.
+
+Renders every backend with copier into a temporary directory and imports the generated code,
+so it measures what users get. For each store size, 1% of the users change per save interval,
+handed over the way Application.update_persistence() does (asyncio.gather of update_*).
+
+Columns: save wall/CPU time per interval (from the first update_* to the write being durable),
+the longest event-loop block during it (a probe task ticking every 1 ms), the load time of a
+restart, and the store's size. Stock PicklePersistence (on_flush=False) rewrites the whole file
+per changed user: it is timed on at most 20 changed users and extrapolated (marked "~").
+
+Run from the template repository, in an environment with copier, python-telegram-bot,
+SQLAlchemy and psycopg:
+
+    python benchmarks/persistence.py [--sizes 1000 10000 100000] [--million]
+                                     [--postgres postgresql://postgres@127.0.0.1:5432/test]
+                                     [--only sql] [--changed 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import copier
+from telegram.ext import BasePersistence, PicklePersistence
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+BACKENDS = ("pickle", "json", "custom", "sql")
+INTERVALS = 3
+STOCK_SAMPLE = 20
+CHANGED: int | None = None  # --changed: a fixed number instead of 1% of the users
+Persistence = BasePersistence[Any, Any, Any]
+
+
+def user(number: int, visits: int = 0) -> dict[str, Any]:
+    return {"name": f"user{number}", "visits": visits, "lang": "en", "tags": ["a", "b"]}
+
+
+class LoopProbe:
+    """Measures the longest time the event loop could not run a 1 ms timer."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        while True:
+            start = time.perf_counter()
+            await asyncio.sleep(0.001)
+            self.longest = max(self.longest, time.perf_counter() - start - 0.001)
+
+    async def __aenter__(self) -> LoopProbe:
+        self._task = asyncio.create_task(self._tick())
+        await asyncio.sleep(0.005)  # let it settle
+        self.longest = 0.0
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        await asyncio.sleep(0.002)  # a last tick measures a block that just ended
+        self._task.cancel()
+
+
+async def load_all(persistence: Persistence) -> None:
+    await persistence.get_user_data()
+    await persistence.get_chat_data()
+    await persistence.get_bot_data()
+    await persistence.get_conversations("talk")
+
+
+async def settle(persistence: Persistence) -> None:
+    """Wait until the background save of the last run is durable (generated stores)."""
+    tasks = getattr(persistence, "_tasks", set())
+    while tasks:
+        await asyncio.gather(*tasks)
+
+
+async def populate(factory: Callable[[], Persistence], users: int) -> None:
+    store = factory()
+    await load_all(store)
+    if isinstance(store, PicklePersistence):
+        store.on_flush = True  # one write while populating, not one per user
+    await asyncio.gather(*(store.update_user_data(n, user(n)) for n in range(users)))
+    await store.flush()
+
+
+async def one_interval(store: Persistence, users: int, round_: int) -> tuple[float, float, float]:
+    """(wall s, CPU s, longest loop block s) of one save interval."""
+    changed = CHANGED or max(1, users // 100)
+    ids = [(round_ * changed + k * 97) % users for k in range(changed)]
+    async with LoopProbe() as probe:
+        wall, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(
+            store.update_bot_data({"round": round_}),
+            *(store.update_user_data(n, user(n, round_)) for n in ids),
+        )
+        await settle(store)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return wall, cpu, probe.longest
+
+
+async def stock_interval(
+    store: Persistence, users: int, round_: int
+) -> tuple[float, float, float]:
+    """Stock PicklePersistence: time STOCK_SAMPLE writes, extrapolate to 1% of the users."""
+    changed = CHANGED or max(1, users // 100)
+    sample = min(changed, STOCK_SAMPLE)
+    wall, cpu, block = time.perf_counter(), time.process_time(), 0.0
+    for k in range(sample):  # each call blocks the loop for a whole-file write
+        start = time.perf_counter()
+        await store.update_user_data(k, user(k, round_ + 1))
+        block = max(block, time.perf_counter() - start)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    scale = changed / sample
+    return wall * scale, cpu * scale, block
+
+
+def size_of(directory: Path) -> int:
+    return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
+
+
+def render(backend: str, root: Path) -> Any:
+    """The generated package of `backend`, imported under its own name."""
+    package = f"bench_{backend}"
+    destination = root / package
+    copier.run_copy(
+        str(TEMPLATE),
+        destination,
+        data={"persistence": backend, "package_name": package},
+        defaults=True,
+        unsafe=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
+    sys.path.insert(0, str(destination / "src"))
+    return importlib.import_module(package)
+
+
+def factories(root: Path, postgres: str | None) -> dict[str, Callable[[Path], Callable[[], Any]]]:
+    """Backend label -> (data dir -> persistence factory)."""
+    out: dict[str, Callable[[Path], Callable[[], Any]]] = {
+        "stock PicklePersistence": lambda data: lambda: PicklePersistence(data / "stock.pickle")
+    }
+    for backend in BACKENDS:
+        render(backend, root)
+        settings = importlib.import_module(f"bench_{backend}.settings")
+        persistence = importlib.import_module(f"bench_{backend}.persistence")
+
+        def make(
+            data: Path, url: str | None = None, settings: Any = settings, module: Any = persistence
+        ) -> Callable[[], Any]:
+            env = {
+                "BOT_TOKEN": "123456789:BENCHMARK-token-not-a-real-one-xx",
+                "BOT_DATA_DIR": str(data),
+            }
+            if url:
+                env["DATABASE_URL"] = url
+            config = settings.Settings.from_env(env, env_file=data / "none.env")
+            return lambda: module.build_persistence(config)
+
+        out[backend if backend != "sql" else "sql (SQLite)"] = make
+        if backend == "sql" and postgres:
+            out["sql (PostgreSQL)"] = lambda data, make=make: make(data, postgres_schema(postgres))
+    return out
+
+
+def postgres_schema(base: str) -> str:
+    """A fresh schema on the server (dropped at exit), selected through the URL."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    SCHEMAS.append((engine, schema))
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+
+
+SCHEMAS: list[tuple[Any, str]] = []
+
+
+def postgres_size() -> int:
+    from sqlalchemy import text
+
+    engine, schema = SCHEMAS[-1]
+    query = text(
+        "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query, {"s": schema}).scalar() or 0)
+
+
+async def measure(label: str, make: Callable[[], Persistence], users: int, data: Path) -> str:
+    await populate(make, users)
+    store = make()
+    start = time.perf_counter()
+    await load_all(store)
+    load = time.perf_counter() - start
+    interval = stock_interval if label.startswith("stock") else one_interval
+    runs = [await interval(store, users, round_) for round_ in range(1, INTERVALS + 1)]
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs)
+    block = max(r[2] for r in runs)
+    if hasattr(store, "flush"):
+        await store.flush()
+    size = postgres_size() if "PostgreSQL" in label else size_of(data)
+    changed = CHANGED or max(1, users // 100)
+    mark = "~" if label.startswith("stock") and changed > STOCK_SAMPLE else " "
+    return (
+        f"| {label:<23} | {users:>9,} | {changed:>7,} | {mark}{wall * 1000:>10,.1f} "
+        f"| {mark}{cpu * 1000:>10,.1f} | {block * 1000:>8.1f} | {load:>7.2f} | "
+        f"{size / 1e6:>8.2f} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--million", action="store_true", help="add 1,000,000 users")
+    parser.add_argument("--postgres", help="also run sql on this PostgreSQL URL")
+    parser.add_argument("--only", nargs="+", help="backend labels to run (prefix match)")
+    parser.add_argument("--changed", type=int, help="users changed per interval (default 1%%)")
+    args = parser.parse_args()
+    global CHANGED
+    CHANGED = args.changed
+    sizes = args.sizes + ([1_000_000] if args.million else [])
+    root = Path(tempfile.mkdtemp(prefix="persistence-bench-"))
+    try:
+        makers = factories(root, args.postgres)
+        print(
+            "| backend                 |     users | changed | save wall ms | save CPU ms "
+            "| loop ms  | load s  | size MB  |\n|"
+            + "|".join(["-" * 25, "-" * 11, "-" * 9])
+            + "|"
+            + "|".join(["-" * 14, "-" * 13, "-" * 10, "-" * 9, "-" * 10])
+            + "|",
+            flush=True,
+        )
+        for users in sizes:
+            for label, maker in makers.items():
+                if args.only and not any(label.startswith(p) for p in args.only):
+                    continue
+                if label.startswith("stock") and users > 100_000:
+                    continue  # minutes per interval; the 100k row already makes the point
+                data = root / f"data-{label.split()[0]}-{users}"
+                data.mkdir(mode=0o700)
+                print(asyncio.run(measure(label, maker(data), users, data)), flush=True)
+                shutil.rmtree(data, ignore_errors=True)
+        print(f"~ = timed on {STOCK_SAMPLE} changed users and extrapolated (one write each).")
+    finally:
+        for engine, schema in SCHEMAS:
+            from sqlalchemy import text
+
+            with engine.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
