@@ -17,9 +17,15 @@ POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # value of each question is rendered and checked at least once.
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "pickle": {"persistence": "pickle"},
-    "json": {"persistence": "json", "license": "Apache-2.0", "package_name": "echo_bot"},
-    "custom": {"persistence": "custom", "license": "GPL-3.0-or-later"},
-    "sql": {"persistence": "sql", "license": "Proprietary"},
+    "json": {
+        "persistence": "json",
+        "license": "Apache-2.0",
+        "package_name": "echo_bot",
+        "docker": False,
+        "github_actions": False,
+    },
+    "custom": {"persistence": "custom", "license": "GPL-3.0-or-later", "update_mode": "webhook"},
+    "sql": {"persistence": "sql", "license": "Proprietary", "update_mode": "webhook"},
 }
 
 
