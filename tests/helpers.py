@@ -14,15 +14,16 @@ import copier
 TEMPLATE = Path(__file__).resolve().parents[1]
 
 
-def render(dst: Path, **answers: Any) -> Path:
-    """Render the template into `dst` with the default answers overridden by `answers`."""
+def render(dst: Path, *, src: Path = TEMPLATE, ref: str = "HEAD", **answers: Any) -> Path:
+    """Render the template (`src` at git `ref`) into `dst`, the defaults overridden by
+    `answers`; `copier.Settings()` keeps the user's own copier defaults out."""
     copier.run_copy(
-        str(TEMPLATE),
+        str(src),
         dst,
         data=answers,
         defaults=True,
         unsafe=True,
-        vcs_ref="HEAD",
+        vcs_ref=ref,
         quiet=True,
         settings=copier.Settings(),
     )

@@ -11,10 +11,10 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import copier
 import pytest
 
-TEMPLATE = Path(__file__).parents[1]
+from .helpers import render
+
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 INSTALL = ["-e", ".", "pytest", "pytest-asyncio"]
 CONTRACT = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_persistence.py"]
@@ -40,15 +40,7 @@ def backend_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str],
     def get(persistence: str) -> Path:
         if persistence not in projects:
             dst = tmp_path_factory.mktemp(f"backend-{persistence}") / "bot"
-            copier.run_copy(
-                str(TEMPLATE),
-                dst,
-                data={"persistence": persistence},
-                defaults=True,
-                unsafe=True,
-                vcs_ref="HEAD",
-                quiet=True,
-            )
+            render(dst, persistence=persistence)
             for command in (
                 ["uv", "venv", "-q", ".venv"],
                 ["uv", "pip", "install", "-q", "--python", ".venv/bin/python", *INSTALL],

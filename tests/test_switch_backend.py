@@ -17,7 +17,7 @@ from pathlib import Path
 import copier
 import pytest
 
-from .helpers import TEMPLATE, run
+from .helpers import TEMPLATE, render, run
 
 PERSISTENCE = ["pickle", "json", "custom", "sql"]
 IGNORED = shutil.ignore_patterns(".git", ".venv", "*.pyc", "__pycache__", ".*_cache", "site")
@@ -36,7 +36,8 @@ from my_bot.devtools.server import StandInServer
 
 phase, data_dir = sys.argv[1], Path(sys.argv[2])
 with StandInServer() as server:
-    bot = BotProcess(server, data_dir, log_path=Path(f"../bot-{phase}.log"), persistence_interval=600)
+    log = Path(f"../bot-{phase}.log")
+    bot = BotProcess(server, data_dir, log_path=log, persistence_interval=600)
 
     def say(text: str) -> str:
         server.api.send_text(text)
@@ -109,16 +110,7 @@ def bot(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def start_on(old: str, template_repo: Path, workdir: Path) -> Path:
     """Generate with `old`, chat until a question is pending, stop the bot, export."""
     project = workdir / old / "bot"
-    copier.run_copy(
-        str(template_repo),
-        project,
-        data={"persistence": old},
-        defaults=True,
-        unsafe=True,
-        vcs_ref="v1.0.0",
-        quiet=True,
-        settings=copier.Settings(),
-    )
+    render(project, src=template_repo, ref="v1.0.0", persistence=old)
     run(["uv", "sync", "--quiet"], project)
     run(["git", "init", "--quiet"], project)
     run(["git", "add", "--all"], project)  # uv.lock included, as the generated README says

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from copier.errors import UserMessageError
 
-from .helpers import TEMPLATE, run
+from .helpers import TEMPLATE, render, run
 
 CONFLICT = re.compile(r"^<<<<<<< .*\n(.*\n)*?=======\n(.*\n)*?>>>>>>> ", re.M)
 PERSISTENCE = ["pickle", "json", "custom", "sql"]
@@ -78,16 +78,7 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def copy(template: Path, dst: Path, ref: str, **answers: str) -> Path:
-    copier.run_copy(
-        str(template),
-        dst,
-        data=answers,
-        defaults=True,
-        unsafe=True,
-        vcs_ref=ref,
-        quiet=True,
-        settings=copier.Settings(),
-    )
+    render(dst, src=template, ref=ref, **answers)
     run(["git", "init", "--quiet"], dst)
     commit_all(dst, "generated")
     return dst
