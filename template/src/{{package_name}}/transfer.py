@@ -115,13 +115,14 @@ def read_export(source: Path) -> dict[str, Any]:
 
 async def fill_store(settings: Settings, data: dict[str, Any]) -> dict[str, int]:
     """Copy exported data into the (empty) configured store, then verify it by reloading."""
-    application = build_application(settings)
-    existing = counts(await read_store(application))
+    existing = counts(await snapshot(settings))
     if any(existing.values()):
         raise StoreError(
             f"the configured store already holds data ({describe(existing)}): import only into "
             "an empty store; move the data directory or database aside first"
         )
+    application = build_application(settings)
+    await read_store(application)  # loads the store, as PTB does before any update_*
     persistence = application.persistence
     assert persistence is not None
     for user_id, user_data in data["user_data"].items():
