@@ -4,6 +4,7 @@ the generated project's own tests, linters, type checks and pre-commit hooks unc
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,24 @@ def test_files_follow_the_answers(project: Project) -> None:
     for path in project.path.rglob("*.py"):
         if ".venv" not in path.parts:
             assert "{{" not in path.read_text(), f"unrendered Jinja in {path}"
+
+
+def test_plain_pip_install_gives_the_console_script(project: Project, tmp_path: Path) -> None:
+    """`pip install .` (no uv, not editable) installs the bot, its backend's dependencies and
+    its `<name>` command."""
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", venv], tmp_path)
+    run([venv / "bin" / "pip", "install", "-q", str(project.path)], tmp_path)
+    script = venv / "bin" / project.package.replace("_", "-")
+    result = subprocess.run(
+        [script, "health"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: BOT_TOKEN is not set")
+    assert result.stderr.count("\n") == 1
