@@ -48,6 +48,20 @@ def run(cmd: Sequence[str | Path], cwd: Path, **env: str) -> subprocess.Complete
     return result
 
 
+def bash(script: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a script as the READMEs and docs show it (bash, strict mode); the caller checks."""
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        input=stdin,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
 @dataclass
 class Project:
     """A generated project, installed with `uv sync` into its own .venv and committed to git."""

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import TEMPLATE, Project, generate, run
+from .helpers import TEMPLATE, Project, bash, generate, run
 
 pytestmark = pytest.mark.xdist_group("docs")  # one worker: the projects are shared
 
@@ -149,11 +149,11 @@ def test_page_runs(page: str, projects: Projects, tmp_path: Path) -> None:
         if block.kind == "shell" and block.option("cwd", "") == "empty":
             empty = tmp_path / f"empty-{number}"
             empty.mkdir()
-            bash(block.body, empty, where, TEMPLATE=str(TEMPLATE))
+            run_bash(block.body, empty, where, TEMPLATE=str(TEMPLATE))
             continue
         project = projects[block.backend]
         if block.kind == "shell":
-            bash(block.body, project.path, where)
+            run_bash(block.body, project.path, where)
         elif block.kind == "python":
             script = tmp_path / f"block{number}.py"
             script.write_text(block.body)
@@ -183,17 +183,8 @@ def test_page_runs(page: str, projects: Projects, tmp_path: Path) -> None:
             project.run("python", "-c", "; ".join(f"import {m}" for m in modules))
 
 
-def bash(script: str, cwd: Path, where: str, **env: str) -> None:
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=cwd,
-        env={**os.environ, **env},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+def run_bash(script: str, cwd: Path, where: str, **env: str) -> None:
+    result = bash(script, cwd, **env)
     assert result.returncode == 0, (
         f"{where} exited {result.returncode}\n--- script\n{script}"
         f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"

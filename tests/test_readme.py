@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
-from .helpers import TEMPLATE, render
+from .helpers import TEMPLATE, bash, render
 
 
 def code_block(markdown: str, heading: str) -> str:
@@ -16,19 +14,6 @@ def code_block(markdown: str, heading: str) -> str:
     match = re.search(r"```bash\n(.*?)```", section, re.S)
     assert match, f"no bash block under {heading!r}"
     return match.group(1)
-
-
-def bash(script: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=cwd,
-        input=stdin,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def test_ci_runs_the_readme_test_command() -> None:

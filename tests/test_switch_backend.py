@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import copier
@@ -74,9 +75,16 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def begun(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Per old backend (made on first use): a bot stopped mid-conversation with a reminder."""
-    return {}
+def begun(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Per old backend, made once: a bot stopped mid-conversation with a reminder set."""
+    projects: dict[str, Path] = {}
+
+    def get(old: str) -> Path:
+        if old not in projects:
+            projects[old] = start_on(old, template_repo, tmp_path_factory.mktemp("switch"))
+        return projects[old]
+
+    return get
 
 
 def fingerprint(directory: Path) -> dict[str, str]:
@@ -131,16 +139,13 @@ def start_on(old: str, template_repo: Path, workdir: Path) -> Path:
 )
 def test_switch_backend_keeps_the_conversation_and_the_reminder(
     template_repo: Path,
-    begun: dict[str, Path],
-    tmp_path_factory: pytest.TempPathFactory,
+    begun: Callable[[str], Path],
     tmp_path: Path,
     old: str,
     new: str,
 ) -> None:
-    if old not in begun:
-        begun[old] = start_on(old, template_repo, tmp_path_factory.mktemp("switch"))
     project = tmp_path / "bot"
-    shutil.copytree(begun[old], project, ignore=shutil.ignore_patterns(".venv"))
+    shutil.copytree(begun(old), project, ignore=shutil.ignore_patterns(".venv"))
     run(["uv", "sync", "--quiet"], project)
     (tmp_path / "driver.py").write_text(DRIVER)
     before = fingerprint(project / "data")

@@ -85,9 +85,7 @@ def describe(numbers: dict[str, int]) -> str:
 
 
 def write_export(target: Path, data: dict[str, Any]) -> None:
-    """Write an export atomically and privately; an existing file is never replaced."""
-    if target.exists():
-        raise StoreError(f"{target} already exists: choose a new file name or remove it first")
+    """Write an export atomically and privately (0600)."""
     payload = pickle.dumps({"format": FORMAT, **data}, protocol=pickle.HIGHEST_PROTOCOL)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")  # 0600
@@ -115,27 +113,28 @@ def read_export(source: Path) -> dict[str, Any]:
 
 async def fill_store(settings: Settings, data: dict[str, Any]) -> dict[str, int]:
     """Copy exported data into the (empty) configured store, then verify it by reloading."""
-    existing = counts(await snapshot(settings))
-    if any(existing.values()):
-        raise StoreError(
-            f"the configured store already holds data ({describe(existing)}): import only into "
-            "an empty store; move the data directory or database aside first"
-        )
     application = build_application(settings)
-    await read_store(application)  # loads the store, as PTB does before any update_*
     persistence = application.persistence
     assert persistence is not None
-    for user_id, user_data in data["user_data"].items():
-        await persistence.update_user_data(user_id, user_data)
-    for chat_id, chat_data in data["chat_data"].items():
-        await persistence.update_chat_data(chat_id, chat_data)
-    await persistence.update_bot_data(data["bot_data"])
-    if data["callback_data"] is not None:
-        await persistence.update_callback_data(data["callback_data"])
-    for name, states in data["conversations"].items():
-        for key, state in states.items():
-            await persistence.update_conversation(name, key, state)
-    await persistence.flush()
+    try:
+        existing = counts(await read_store(application))  # loads it, as PTB does at start
+        if any(existing.values()):
+            raise StoreError(
+                f"the configured store already holds data ({describe(existing)}): import only "
+                "into an empty store; move the data directory or database aside first"
+            )
+        for user_id, user_data in data["user_data"].items():
+            await persistence.update_user_data(user_id, user_data)
+        for chat_id, chat_data in data["chat_data"].items():
+            await persistence.update_chat_data(chat_id, chat_data)
+        await persistence.update_bot_data(data["bot_data"])
+        if data["callback_data"] is not None:
+            await persistence.update_callback_data(data["callback_data"])
+        for name, states in data["conversations"].items():
+            for key, state in states.items():
+                await persistence.update_conversation(name, key, state)
+    finally:
+        await persistence.flush()  # writes the import; after a refusal only releases connections
     expected, found = counts(data), counts(await snapshot(settings))
     if expected != found:
         raise StoreError(
@@ -147,7 +146,7 @@ async def fill_store(settings: Settings, data: dict[str, Any]) -> dict[str, int]
 
 def run_export(settings: Settings, target: Path) -> str:
     """`python -m ... export FILE`: the store is only read."""
-    if target.exists():  # fail before reading a large store
+    if target.exists():  # checked before reading what may be a large store
         raise StoreError(f"{target} already exists: choose a new file name or remove it first")
     data = asyncio.run(snapshot(settings))
     write_export(target, data)
