@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,19 +30,31 @@ def render(dst: Path, *, src: Path = TEMPLATE, ref: str = "HEAD", **answers: Any
     return dst
 
 
-def run(cmd: Sequence[str | Path], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run a command; on failure the assertion shows its whole output."""
+def run(
+    cmd: Sequence[str | Path],
+    cwd: Path,
+    *,
+    status: int | None = 0,
+    env: Mapping[str, str] | None = None,
+    stdin: str = "",
+    timeout: float = 900,
+    **extra_env: str,
+) -> subprocess.CompletedProcess[str]:
+    """The one way the template's tests run a command. Its environment is this process's (or
+    `env` in its place) plus `extra_env`; unless `status` is None it must exit with `status`,
+    and the assertion shows its whole output."""
     result = subprocess.run(
         [str(part) for part in cmd],
         cwd=cwd,
-        env={**os.environ, **env},
+        env={**(os.environ if env is None else env), **extra_env},
+        input=stdin,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
         check=False,
     )
-    assert result.returncode == 0, (
-        f"{' '.join(map(str, cmd))} exited {result.returncode} in {cwd}\n"
+    assert status is None or result.returncode == status, (
+        f"{' '.join(map(str, cmd))} exited {result.returncode}, not {status}, in {cwd}\n"
         f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
     )
     return result
@@ -50,16 +62,8 @@ def run(cmd: Sequence[str | Path], cwd: Path, **env: str) -> subprocess.Complete
 
 def bash(script: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     """Run a script as the READMEs and docs show it (bash, strict mode); the caller checks."""
-    return subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=cwd,
-        input=stdin,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    command = ["bash", "-euo", "pipefail", "-c", script]
+    return run(command, cwd, status=None, stdin=stdin, timeout=600, **env)
 
 
 @dataclass
@@ -69,8 +73,10 @@ class Project:
     path: Path
     answers: dict[str, Any]
 
-    def run(self, *cmd: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
-        return run(["uv", "run", "--no-sync", *cmd], self.path, **env)
+    def run(
+        self, *cmd: str | Path, status: int | None = 0, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        return run(["uv", "run", "--no-sync", *cmd], self.path, status=status, **env)
 
     @property
     def package(self) -> str:

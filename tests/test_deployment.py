@@ -228,7 +228,7 @@ def test_systemd_unit_stops_gracefully_and_restarts(projects: dict[str, Path], n
 DRIVER = """
 import asyncio, importlib, json, os, signal, subprocess, sys, threading, time
 argv, package, data_dir = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
-StandInServer = importlib.import_module(package + ".devtools.server").StandInServer
+from bot_api_standin.server import StandInServer
 with StandInServer() as server:
     api = server.api
     env = {**os.environ, "BOT_TOKEN": api.token, "BOT_API_BASE_URL": server.base_url,
@@ -279,7 +279,7 @@ def test_dockerfile_entrypoint_saves_every_acknowledged_update_on_sigterm(
     assert outcome["answered"], "the bot answered nobody before SIGTERM"
     assert outcome["acknowledged"], "the bot acknowledged no update before SIGTERM"
     assert len(outcome["acknowledged"]) < 300, "SIGTERM came after the burst, not during it"
-    assert set(outcome["answered"]) <= set(outcome["acknowledged"])
+    assert set(outcome["answered"]) <= set(outcome["acknowledged"]), result.stderr[-4000:]
     assert outcome["saved"] == outcome["acknowledged"], "acknowledged but not saved"
 
 

@@ -21,9 +21,7 @@ files of their own names, so they do not depend on each other's order.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,15 +78,8 @@ def blocks(page: str) -> list[Block]:
 def test_site_builds_strictly(tmp_path: Path) -> None:
     """Broken links, unknown anchors, pages missing from the nav: each is a warning, so fails."""
     config, site = TEMPLATE / "mkdocs.yml", tmp_path / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", site],
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", site]
+    result = run(command, tmp_path, NO_MKDOCS_2_WARNING="1")
     assert "WARNING" not in result.stderr, result.stderr
     assert (tmp_path / "site" / "img" / "lifecycle.svg").is_file()
     assert sorted(nav_pages()) == sorted(p.name for p in DOCS.glob("*.md"))

@@ -32,13 +32,13 @@ DRIVER = """
 import sys
 from pathlib import Path
 
-from my_bot.devtools.process import BotProcess
-from my_bot.devtools.server import StandInServer
+from bot_api_standin.process import BotProcess
+from bot_api_standin.server import StandInServer
 
 phase, data_dir = sys.argv[1], Path(sys.argv[2])
 with StandInServer() as server:
     log = Path(f"../bot-{phase}.log")
-    bot = BotProcess(server, data_dir, log_path=log, persistence_interval=600)
+    bot = BotProcess(server, data_dir, module="my_bot", log_path=log, persistence_interval=600)
 
     def say(text: str) -> str:
         server.api.send_text(text)
@@ -88,10 +88,11 @@ def begun(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Call
 
 
 def fingerprint(directory: Path) -> dict[str, str]:
+    """The store's files by content; not `bot.lock`, where every command writes its pid."""
     return {
         str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(directory.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.name != "bot.lock"
     }
 
 
@@ -102,16 +103,15 @@ def counts(output: str) -> tuple[int, ...]:
 
 
 def bot(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m my_bot ARGS` as a user runs it, with the default data directory."""
+    """`python -m my_bot ARGS` as a user runs it, with the default data directory and no
+    BOT_TOKEN: export and import never talk to Telegram."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_"))}
-    return subprocess.run(
+    return run(
         ["uv", "run", "--no-sync", "python", "-m", "my_bot", *args],
-        cwd=project,
-        env={**environ, "BOT_TOKEN": "123456789:" + "A" * 35},
-        capture_output=True,
-        text=True,
+        project,
+        status=None,
+        env=environ,
         timeout=300,
-        check=False,
     )
 
 

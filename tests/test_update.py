@@ -6,7 +6,6 @@ from __future__ import annotations
 import filecmp
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import copier
@@ -167,14 +166,7 @@ def test_true_conflict_leaves_markers_that_pre_commit_refuses(
     text = readme.read_text()
     assert CONFLICT.search(text), text
     run(["git", "add", "--all"], project)
-    result = subprocess.run(
-        ["pre-commit", "run", "--all-files"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
+    result = run(["pre-commit", "run", "--all-files"], project, status=1)
     assert "refuse unresolved merge conflict markers" in result.stdout
     assert "README.md" in result.stdout
 
@@ -214,3 +206,96 @@ def test_switching_backend_rerenders_it(
     assert answers(project)["persistence"] == new
     fresh = copy(template_repo, tmp_path / "fresh", "v2.0.0", persistence=new)
     assert_same_tree(filecmp.dircmp(project / "src", fresh / "src", ignore=["__pycache__"]))
+
+
+# --- the previous release, as users have it ---------------------------------------------------
+# Projects generated before the stand-in moved out of the bot package (src/<pkg>/devtools/ ->
+# tools/): the last landed template version without that move. It is read from this
+# repository's own history, so a clone must be complete (not --depth).
+PREVIOUS_RELEASE = "9a70bec758937a8ac283c6196945c354af6c2787"
+USER_EXAMPLE = '"Favourite film"'
+OFFLINE_TOKEN = "123456789:TEST-token-for-the-offline-stand-in"
+WRITE_V1_DATA = """
+import asyncio
+from my_bot.persistence import build_persistence
+from my_bot.settings import Settings
+
+async def main() -> None:
+    persistence = build_persistence(Settings.from_env())
+    await persistence.get_user_data()
+    await persistence.update_user_data(42, {"favourite film": "alien", "age": "23"})
+    await persistence.update_conversation("profile", (42, 42), 1)
+    await persistence.flush()
+
+asyncio.run(main())
+"""
+
+
+@pytest.fixture(scope="module")
+def release_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git copy of this template: the previous release as v1.0.0, this tree as v2.0.0."""
+    repo = tmp_path_factory.mktemp("releases") / "copier-ptb-bot"
+    repo.mkdir()
+    archive = repo.parent / "previous.tar"
+    found = run(
+        ["git", "-C", TEMPLATE, "archive", "-o", archive, PREVIOUS_RELEASE], repo, status=None
+    )
+    assert found.returncode == 0, (
+        f"commit {PREVIOUS_RELEASE} is not in this clone's history "
+        f"({found.stderr.strip()}): clone the template without --depth"
+    )
+    run(["tar", "-xf", archive, "-C", repo], repo)
+    run(["git", "init", "--quiet"], repo)
+    commit_all(repo, "previous release")
+    run(["git", "tag", "v1.0.0"], repo)
+    for child in repo.iterdir():
+        if child.name != ".git":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    shutil.copytree(TEMPLATE, repo, ignore=IGNORED, dirs_exist_ok=True)
+    commit_all(repo, "this release")
+    run(["git", "tag", "v2.0.0"], repo)
+    return repo
+
+
+def updated_release_project(release_repo: Path, dst: Path, persistence: str) -> Path:
+    """A v1 project with a user change and data written by v1's own code, updated to v2."""
+    project = copy(release_repo, dst, "v1.0.0", persistence=persistence)
+    conversation = project / "src" / "my_bot" / "conversation.py"
+    text = conversation.read_text()
+    assert '"Most impressive skill"' in text
+    conversation.write_text(text.replace('"Most impressive skill"', USER_EXAMPLE))
+    commit_all(project, "my example category")
+    run(["uv", "sync", "--quiet"], project)
+    data = {"BOT_TOKEN": OFFLINE_TOKEN, "BOT_DATA_DIR": str(project / "data")}
+    run(["uv", "run", "--no-sync", "python", "-c", WRITE_V1_DATA], project, **data)
+    commit_all(project, "lock file")
+    update(project)
+    run(["uv", "sync", "--quiet"], project)
+    return project
+
+
+def test_previous_release_updates_to_the_new_layout(release_repo: Path, tmp_path: Path) -> None:
+    project = updated_release_project(release_repo, tmp_path / "bot", "json")
+    assert not (project / "src" / "my_bot" / "devtools").exists()
+    assert (project / "tools").is_dir()
+    assert USER_EXAMPLE in (project / "src" / "my_bot" / "conversation.py").read_text()
+    assert not list(project.rglob("*.rej"))
+    changed = run(["git", "diff", "--name-only"], project).stdout.split()
+    for name in changed:
+        if (project / name).is_file():
+            assert not CONFLICT.search((project / name).read_text()), name
+    assert answers(project)["_commit"] == "v2.0.0"
+    result = run(["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    assert " passed" in result.stdout and " failed" not in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("persistence", PERSISTENCE)
+def test_previous_release_data_loads_after_update(
+    release_repo: Path, tmp_path: Path, persistence: str
+) -> None:
+    project = updated_release_project(release_repo, tmp_path / "bot", persistence)
+    exported = tmp_path / "export"
+    data = {"BOT_TOKEN": OFFLINE_TOKEN, "BOT_DATA_DIR": str(project / "data")}
+    run(["uv", "run", "--no-sync", "python", "-m", "my_bot", "export", exported], project, **data)
+    text = exported.read_bytes()
+    assert b"alien" in text and b"favourite film" in text and b"profile" in text

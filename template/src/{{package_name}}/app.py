@@ -1,25 +1,22 @@
-"""The application factory: the one place where settings, persistence and handlers meet."""
+"""The application factory: the one place where settings, persistence and features meet."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import BotCommand
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest
 
-from . import conversation, reminders
+from . import conversation, error_handler, reminders
+from .features import BotApplication, Feature
+from .jobs import restore_jobs
 from .persistence import build_persistence
 from .settings import Settings
 
-BotApplication = Application[Any, Any, Any, Any, Any, Any]
+__all__ = ["COMMANDS", "FEATURES", "BotApplication", "build_application"]
 
-COMMANDS = [
-    BotCommand("start", "Tell me about yourself"),
-    BotCommand("show_data", "Show what you have told me"),
-    BotCommand("set", "Set a reminder: /set <seconds>"),
-    BotCommand("unset", "Cancel this chat's reminders"),
-]
+# Every feature of the bot, once: a new one is a module with COMMANDS and register().
+FEATURES: tuple[Feature, ...] = (conversation, reminders)
+COMMANDS: list[BotCommand] = [command for feature in FEATURES for command in feature.COMMANDS]
 
 
 def build_application(settings: Settings, request: BaseRequest | None = None) -> BotApplication:
@@ -29,18 +26,23 @@ def build_application(settings: Settings, request: BaseRequest | None = None) ->
         .token(settings.bot_token)
         .persistence(build_persistence(settings))
         .post_init(_post_init)
+        .updater(None)  # updates arrive through delivery.py, acknowledged once handled
     )
-    if settings.api_base_url:
+    if settings.api_base_url:  # the stand-in: .../bot, its files at .../file/bot
         builder = builder.base_url(settings.api_base_url)
+        builder = builder.base_file_url(settings.api_base_url.removesuffix("bot") + "file/bot")
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:  # a spare connection: the last acknowledgement on stop never waits for the poll
+        builder = builder.get_updates_connection_pool_size(2)  # that the stop cancelled
     application = builder.build()
-    conversation.register(application)
-    reminders.register(application)
+    for feature in FEATURES:
+        feature.register(application, settings)
+    error_handler.register(application)
     return application
 
 
 async def _post_init(application: BotApplication) -> None:
     """Runs once persistence is loaded and before updates are fetched."""
     await application.bot.set_my_commands(COMMANDS)
-    await reminders.restore(application)
+    await restore_jobs(application)  # every feature's saved jobs, conversation timeouts included

@@ -1,19 +1,19 @@
-"""Health: a heartbeat file that the running bot touches, and the check that reads it.
+"""Health: a heartbeat file that the running bot writes, and the check that reads it.
 
-A repeating job on the bot's own event loop touches `BOT_DATA_DIR/heartbeat`, so the file goes
-stale when the loop hangs, not only when the process dies. `python -m <package> health` exits
-0 while the file is fresh and 1 when it is missing or stale; Docker's HEALTHCHECK runs it, and
-so can any monitor that shares the data directory.
-"""
+A repeating job on the bot's own event loop writes `BOT_DATA_DIR/heartbeat`, so the file goes
+stale when the loop hangs, not only when the process dies; while saves have failed for more
+than two save intervals, it holds the reason. `python -m <package> health` exits 0 while the
+file is fresh and empty, and 1 when it is missing, stale or holds a reason; Docker's
+HEALTHCHECK runs it, and so can any monitor that shares the data directory."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
+from .features import BotApplication
 from .settings import Settings
 
 HEARTBEAT_FILE = "heartbeat"
@@ -24,18 +24,35 @@ def heartbeat_path(settings: Settings) -> Path:
     return settings.data_dir / HEARTBEAT_FILE
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings) -> None:
+def register(application: BotApplication, settings: Settings) -> None:
     """Touch the heartbeat now and then every `heartbeat_interval` seconds while the bot runs."""
     path = heartbeat_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
 
     async def beat(_: ContextTypes.DEFAULT_TYPE) -> None:
-        path.touch()  # a metadata update only: too small to be worth a thread
+        write_beat(path, application.persistence, settings.persistence_interval)
 
     assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
     application.job_queue.run_repeating(
         beat, interval=settings.heartbeat_interval, first=0, name="heartbeat"
     )
+
+
+def write_beat(path: Path, persistence: object, save_interval: float) -> None:
+    """Beat; note saves that fail or hang (a few bytes: too small to be worth a thread)."""
+    path.write_text(save_problem(persistence, 2 * save_interval, time.time()) or "")
+
+
+def save_problem(persistence: object, limit: float, now: float) -> str | None:
+    """Why saves are in trouble for more than `limit` seconds, or None."""
+    # Both are set by the template's stores (BufferedPersistence); others have neither.
+    failing_since = getattr(persistence, "failing_since", None)
+    writing_since = getattr(persistence, "writing_since", None)
+    if failing_since is not None and now - failing_since > limit:
+        return f"saves have failed for {now - failing_since:.0f} s: see the bot's log"
+    if writing_since is not None and now - writing_since > limit:
+        return f"a save has hung for {now - writing_since:.0f} s: the store does not answer"
+    return None
 
 
 def problem(settings: Settings, now: float | None = None) -> str | None:
@@ -48,4 +65,4 @@ def problem(settings: Settings, now: float | None = None) -> str | None:
     limit = MISSED_BEATS * settings.heartbeat_interval
     if age > limit:
         return f"heartbeat {path} is {age:.0f} s old (over {limit:g} s): the bot hangs or stopped"
-    return None
+    return path.read_text().strip() or None

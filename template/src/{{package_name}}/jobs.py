@@ -1,36 +1,10 @@
-"""Jobs that survive restarts: each one saved as data and found again through a registry.
+"""Jobs that survive restarts: each saved as data (a JSON-safe spec) and run through a registry.
 
-PTB's JobQueue keeps jobs in memory, and a callback cannot be saved as JSON or SQL. So each
-persistent job is kept twice: as a PTB job that runs it, and as a JSON-safe *spec* in
-`bot_data["persistent_jobs"]`, which every persistence backend saves like other data:
-
-    "reminder-3f9c0a1b2d4e": {"type": "reminder", "due": "2026-11-26T19:40:00.5+00:00",
-                              "chat_id": 1001, "user_id": 42, "data": {"seconds": 30.0}}
-
-`type` names a callback registered with `@job_type`; `restore_jobs` (run from post_init, when
-persistence is loaded and the scheduler not yet started) schedules every spec again at its
-original time, and one that fell due while the bot was down at once, logging how late it is.
-Why bot_data and not chat_data: PTB saves it at every interval without marking ids, a restart
-reads one dict, and a job need not belong to a chat. (All specs are one value, rewritten when
-any changes: fine for thousands of pending jobs, not for millions.)
-
-Delivery is at most once. Scheduling, cancelling and running a job each wait until the store
-has *written* the change (`save_now`), and a job's spec is removed before its callback runs.
-So a confirmed reminder survives a crash right after the confirmation, and a crash can never
-repeat a job or revive a cancelled one; a crash between that write and the callback's message
-loses that one run.
-
-A job type of your own takes one registration line; schedule it from any handler:
-
-    @job_type("digest")
-    async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None: ...
-
-    await schedule_job(context.application, "digest", 3600, chat_id=chat_id, data={...})
-
-The callback sees `context.job.data` (the payload), `.chat_id`, `.user_id` and `.name` (the
-job id). The type name is what is saved, so renaming the function is safe. A saved job whose
-type is no longer registered stops the next start with an error naming it and the fix (the job
-is kept); `job_type("old_name")(discard_job)` retires a type and drops its jobs.
+PTB's JobQueue keeps jobs in memory and a callback cannot be saved, so each job is kept twice:
+a PTB job that runs it, and a spec in `bot_data["persistent_jobs"]` (type, UTC due time, chat,
+user, data) that every backend saves. `restore_jobs` (post_init) schedules each spec again at
+its time, an overdue one at once with its lateness logged; an unknown `type` stops the start
+with the fix. At most once: set, cancel and run wait for a save (save_now); docs/reminders.md.
 """
 
 from __future__ import annotations
@@ -42,13 +16,14 @@ from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypedDict
 
-from telegram.ext import Application, ContextTypes, JobQueue
+from telegram.ext import ContextTypes, JobQueue
 
+from .durable import NotSavedError, save_now
+from .features import BotApplication
 from .persistence import StoreError
 
 logger = logging.getLogger(__name__)
 
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 JobCallback = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 JOBS_KEY = "persistent_jobs"
@@ -56,8 +31,10 @@ JOBS_KEY = "persistent_jobs"
 LATE_AFTER_SECONDS = 1.0
 # APScheduler skips a job more than 1 s late by default; a saved job must run however late.
 JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None}
+RUN_RETRY = 5.0  # seconds until a job whose run could not be saved (store down) tries again
 
 JOB_TYPES: dict[str, JobCallback] = {}
+JOB_CHECKS: dict[str, Callable[[BotApplication, Any], str | None]] = {}
 
 
 class JobSpec(TypedDict):
@@ -74,13 +51,18 @@ class JobRestoreError(StoreError):
     """A saved job cannot be scheduled again; the bot refuses to start rather than lose it."""
 
 
-def job_type(name: str) -> Callable[[JobCallback], JobCallback]:
-    """Register a job callback under `name`, the name saved with each of its jobs."""
+def job_type(
+    name: str, check: Callable[[BotApplication, Any], str | None] | None = None
+) -> Callable[[JobCallback], JobCallback]:
+    """Register a callback under `name`, saved with each job; `check(application, data)` may
+    refuse a saved job at start with advice (e.g. an unknown conversation name)."""
 
     def register(callback: JobCallback) -> JobCallback:
         known = JOB_TYPES.setdefault(name, callback)
         if known is not callback:
             raise ValueError(f"job type {name!r} is already registered to {known.__qualname__}")
+        if check is not None:
+            JOB_CHECKS[name] = check
         return callback
 
     return register
@@ -88,28 +70,31 @@ def job_type(name: str) -> Callable[[JobCallback], JobCallback]:
 
 async def discard_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Retire a job type: `job_type("old_name")(discard_job)` drops its saved jobs as they run."""
-    name = context.job.name if context.job else None
-    logger.info("Dropped saved job %s: its type is retired", name)
+    logger.info("Dropped saved job %s: its type is retired", context.job and context.job.name)
 
 
-def saved_jobs(application: AnyApplication) -> dict[str, JobSpec]:
+def saved_jobs(application: BotApplication) -> dict[str, JobSpec]:
     """The specs of all pending persistent jobs, keyed by job id (also the PTB job's name)."""
     jobs: dict[str, JobSpec] = application.bot_data.setdefault(JOBS_KEY, {})
     return jobs
 
 
 async def schedule_job(
-    application: AnyApplication,
+    application: BotApplication,
     type_name: str,
     when: float | timedelta | datetime,
     *,
     chat_id: int | None = None,
     user_id: int | None = None,
     data: Any = None,
+    job_id: str | None = None,
+    save: bool = True,
 ) -> str:
     """Run the `type_name` callback `when` (seconds, a delay, or an aware time); save it first.
 
     Returns the job id. `data` must be JSON-safe, checked here rather than at the next save.
+    A given `job_id` replaces the pending job of that id. `save=False` leaves the write to the
+    next interval save: for a job only as durable as the state it belongs to (timeouts).
     """
     if type_name not in JOB_TYPES:
         raise ValueError(f"job type {type_name!r} is not registered: decorate its callback")
@@ -117,69 +102,56 @@ async def schedule_job(
         json.dumps(data)
     except (TypeError, ValueError) as error:
         raise TypeError(f"data of a {type_name!r} job must be JSON-safe: {error}") from error
-    if isinstance(when, datetime):
-        if when.tzinfo is None:
-            raise ValueError("a job's due time must be timezone-aware, e.g. in timezone.utc")
-        due = when
-    else:
-        due = _now() + (when if isinstance(when, timedelta) else timedelta(seconds=when))
+    if isinstance(when, datetime) and when.tzinfo is None:
+        raise ValueError("a job's due time must be timezone-aware, e.g. in timezone.utc")
+    delay = when if isinstance(when, (datetime, timedelta)) else timedelta(seconds=when)
+    due = delay if isinstance(delay, datetime) else _now() + delay
     jobs = saved_jobs(application)
-    job_id = f"{type_name}-{secrets.token_hex(6)}"
-    while job_id in jobs:
-        job_id = f"{type_name}-{secrets.token_hex(6)}"
-    spec = JobSpec(
-        type=type_name,
-        due=due.astimezone(timezone.utc).isoformat(),
-        chat_id=chat_id,
-        user_id=user_id,
-        data=data,
-    )
+    if job_id is None:
+        job_id = _new_id(type_name, jobs)
+    else:  # replaces the pending job of that id, if any
+        _drop_from_queue(application, job_id)
+    utc = due.astimezone(timezone.utc).isoformat()
+    spec = JobSpec(type=type_name, due=utc, chat_id=chat_id, user_id=user_id, data=data)
     jobs[job_id] = spec
     _add_to_queue(application, job_id, spec)
-    await save_now(application)
+    if save:
+        try:
+            await save_now(application)
+        except NotSavedError:  # not saved, so not set: the caller tells the user
+            await cancel_jobs(application, [job_id], save=False)
+            await application.update_persistence()  # the store's retry must not write it
+            raise
     return job_id
 
 
-async def cancel_jobs(application: AnyApplication, job_ids: Iterable[str]) -> int:
-    """Cancel jobs by id and save at once; returns how many were pending."""
+async def cancel_jobs(
+    application: BotApplication, job_ids: Iterable[str], *, save: bool = True
+) -> int:
+    """Cancel jobs by id and save at once (unless `save=False`); returns how many were pending."""
     jobs = saved_jobs(application)
-    queue = _job_queue(application)
     cancelled = 0
     for job_id in job_ids:
         cancelled += jobs.pop(job_id, None) is not None
-        for job in queue.get_jobs_by_name(job_id):
-            job.schedule_removal()
-    if cancelled:
+        _drop_from_queue(application, job_id)
+    if cancelled and save:
         await save_now(application)
     return cancelled
 
 
-async def save_now(application: AnyApplication) -> None:
-    """Hand every change to the store and wait until it is written, not just queued.
-
-    PTB's own saves only hand data over; flush() is what waits for the write. The template's
-    stores allow it mid-run (they reopen on the next write); PTB's stock classes do too.
-    """
-    await application.update_persistence()
-    if application.persistence is not None:
-        await application.persistence.flush()
-
-
-async def restore_jobs(application: AnyApplication) -> None:
+async def restore_jobs(application: BotApplication) -> None:
     """Schedule every saved job again; raise `JobRestoreError` if any cannot be."""
     jobs = saved_jobs(application)
     problems: dict[str, list[str]] = {}
     for job_id, spec in jobs.items():
-        problem = _check(spec)
-        if problem:
+        if problem := _check(application, spec):
             problems.setdefault(problem, []).append(job_id)
     if problems:
         raise JobRestoreError(
             f"cannot restore saved jobs in bot_data[{JOBS_KEY!r}]: "
             + "; ".join(f"{problem} (jobs {_shorten(ids)})" for problem, ids in problems.items())
         )
-    now = _now()
-    overdue = sum(_due(spec) < now for spec in jobs.values())
+    overdue = sum(_due(spec) < _now() for spec in jobs.values())
     for job_id, spec in jobs.items():
         _add_to_queue(application, job_id, spec)
     if jobs:
@@ -196,22 +168,28 @@ async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     late = (_now() - _due(spec)).total_seconds()
     if late > LATE_AFTER_SECONDS:
+        what = spec["type"].capitalize().replace("_", " ")
         logger.warning(
             "%s for chat %s is %.1f s late (job %s was due at %s)",
-            spec["type"].capitalize(),
-            spec["chat_id"],
-            late,
-            job.name,
-            spec["due"],
+            *(what, spec["chat_id"], late, job.name, spec["due"]),
         )
-    await save_now(context.application)
+    try:
+        await save_now(context.application)
+    except NotSavedError as error:  # run it once the store takes the save: at most once
+        saved_jobs(context.application)[job.name] = spec
+        await context.application.update_persistence()
+        _add_to_queue(context.application, job.name, spec, retry_in=RUN_RETRY)
+        logger.info("Job %s waits for the store (%s); retry in %g s", job.name, error, RUN_RETRY)
+        return
     await JOB_TYPES[spec["type"]](context)
 
 
-def _add_to_queue(application: AnyApplication, job_id: str, spec: JobSpec) -> None:
+def _add_to_queue(
+    application: BotApplication, job_id: str, spec: JobSpec, retry_in: float = 0.0
+) -> None:
     _job_queue(application).run_once(
         _run_saved_job,
-        max(_due(spec), _now()),
+        max(_due(spec), _now() + timedelta(seconds=retry_in)),
         data=spec["data"],
         name=job_id,
         chat_id=spec["chat_id"],
@@ -220,14 +198,24 @@ def _add_to_queue(application: AnyApplication, job_id: str, spec: JobSpec) -> No
     )
 
 
-def _job_queue(application: AnyApplication) -> JobQueue[Any]:
+def _drop_from_queue(application: BotApplication, job_id: str) -> None:
+    for job in _job_queue(application).get_jobs_by_name(job_id):
+        job.schedule_removal()
+
+
+def _new_id(type_name: str, jobs: dict[str, JobSpec]) -> str:
+    job_id = f"{type_name}-{secrets.token_hex(6)}"
+    return job_id if job_id not in jobs else _new_id(type_name, jobs)
+
+
+def _job_queue(application: BotApplication) -> JobQueue[Any]:
     queue: JobQueue[Any] | None = application.job_queue
     if queue is None:
         raise RuntimeError("no JobQueue: install python-telegram-bot[job-queue]")
     return queue
 
 
-def _check(spec: object) -> str | None:
+def _check(application: BotApplication, spec: object) -> str | None:
     """Why `spec` cannot be scheduled, as advice a developer can act on; None if it can."""
     if not isinstance(spec, dict) or not {"type", "due", "chat_id", "user_id"} <= spec.keys():
         return "an entry is not a job spec: restore it from a backup or delete it"
@@ -243,7 +231,8 @@ def _check(spec: object) -> str | None:
         return f"'due' of a {name!r} job is not an ISO 8601 time with a UTC offset: fix it"
     if not all(isinstance(spec[key], (int, type(None))) for key in ("chat_id", "user_id")):
         return f"'chat_id' or 'user_id' of a {name!r} job is not an integer: fix it"
-    return None
+    check = JOB_CHECKS.get(name)
+    return check(application, spec.get("data")) if check else None
 
 
 def _due(spec: JobSpec) -> datetime:
@@ -258,5 +247,4 @@ def _now() -> datetime:
 
 
 def _shorten(ids: list[str], limit: int = 3) -> str:
-    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
-    return ", ".join(ids[:limit]) + more
+    return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if ids[limit:] else "")

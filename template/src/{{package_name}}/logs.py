@@ -1,15 +1,35 @@
-"""Logging set-up that keeps the bot token out of every log line.
+"""Logging set-up that keeps the bot's secrets out of every log line and error line.
 
 httpx logs each request URL at INFO, and python-telegram-bot's URLs contain the token, so httpx
 is lowered to WARNING and, as a second guard, every record passes through a redacting filter.
+The secrets are `Settings.secrets()`: the token, DATABASE_URL's password, the webhook secret.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
+from urllib.parse import unquote, unquote_plus
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+REDACTED = "[redacted]"
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each secret replaced by `[redacted]`, longest first (so none leaks a part)."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def url_passwords(url: str) -> tuple[str, ...]:
+    """The password of a database URL (user-info or `password=`), as written and decoded."""
+    found = re.findall(r"://[^:/@]*:([^@]*)@", url)  # user:password@, as SQLAlchemy reads it
+    found += re.findall(r"://[^:/@]*:(.*)@", url)  # a password holding a bare "@"
+    found += re.findall(r"[?&]password=([^&#]*)", url, flags=re.IGNORECASE)
+    spellings = {form for raw in found for form in (raw, unquote(raw), unquote_plus(raw))}
+    return tuple(sorted((s for s in spellings if s), key=len, reverse=True))
 
 
 class RedactingFilter(logging.Filter):
@@ -21,16 +41,13 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = message
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, "[redacted]")
+        redacted = redact(message, self._secrets)
         if redacted != message:
             record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            for secret in self._secrets:
-                record.exc_text = record.exc_text.replace(secret, "[redacted]")
+            record.exc_text = redact(record.exc_text, self._secrets)
         return True
 
 
@@ -42,3 +59,6 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
         handler.addFilter(redactor)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # PTB logs an answer that is not JSON (a proxy's error page) with a traceback and the whole
+    # page; the error it raises next is logged in one line where it is caught (startup, poller).
+    logging.getLogger("telegram.request.BaseRequest").setLevel(logging.CRITICAL)

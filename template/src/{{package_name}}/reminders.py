@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram import BotCommand, Update
+from telegram.ext import CommandHandler, ContextTypes
 
-from .jobs import cancel_jobs, job_type, restore_jobs, saved_jobs, schedule_job
+from .durable import NotSavedError
+from .features import BotApplication
+from .jobs import cancel_jobs, job_type, saved_jobs, schedule_job
+from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
 REMINDER = "reminder"
 MAX_SECONDS = 366 * 24 * 3600  # beyond a year is surely a typo
 USAGE = f"Usage: /set <seconds>, a number above 0 and at most {MAX_SECONDS} (a year)"
+NOT_SAVED = "Sorry, I could not save your reminder (my storage is not answering): try again soon."
+NOT_SAVED_CANCEL = (
+    "Cancelled, but my storage is not answering: if I restart before it is back, the timer "
+    "may still ring once."
+)
+
+COMMANDS = [
+    BotCommand("set", "Set a reminder: /set <seconds>"),
+    BotCommand("unset", "Cancel this chat's reminders"),
+]
 
 
 @job_type(REMINDER)
@@ -55,14 +67,19 @@ async def set_timer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(USAGE)
         return
     user = update.effective_user
-    await schedule_job(
-        context.application,
-        REMINDER,
-        seconds,
-        chat_id=message.chat_id,
-        user_id=user.id if user else None,
-        data={"seconds": seconds},
-    )
+    try:
+        await schedule_job(
+            context.application,
+            REMINDER,
+            seconds,
+            chat_id=message.chat_id,
+            user_id=user.id if user else None,
+            data={"seconds": seconds},
+        )
+    except NotSavedError as error:
+        logger.warning("Reminder for chat %s not set: %s", message.chat_id, error)
+        await message.reply_text(NOT_SAVED)
+        return
     logger.info("Reminder set for chat %s in %g s", message.chat_id, seconds)
     await message.reply_text("Timer successfully set!")
 
@@ -77,7 +94,12 @@ async def unset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         for job_id, spec in saved_jobs(context.application).items()
         if spec["type"] == REMINDER and spec["chat_id"] == message.chat_id
     ]
-    cancelled = await cancel_jobs(context.application, chat_reminders)
+    try:
+        cancelled = await cancel_jobs(context.application, chat_reminders)
+    except NotSavedError as error:
+        logger.warning("Reminders of chat %s cancelled, not saved yet: %s", message.chat_id, error)
+        await message.reply_text(NOT_SAVED_CANCEL)
+        return
     if not cancelled:
         text = "You have no active timer."
     elif cancelled == 1:
@@ -87,12 +109,7 @@ async def unset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(text)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add the reminder commands."""
+def register(application: BotApplication, settings: Settings) -> None:
+    """Add the reminder commands; post_init restores saved reminders (jobs.restore_jobs)."""
     application.add_handler(CommandHandler("set", set_timer))
     application.add_handler(CommandHandler("unset", unset))
-
-
-async def restore(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Reschedule the saved jobs of every registered type, reminders included (see jobs.py)."""
-    await restore_jobs(application)

@@ -2,29 +2,27 @@
 the new one after `copier update --data persistence=<new>` has re-rendered the backend.
 
 Both steps go through python-telegram-bot's BasePersistence methods, so they work for every
-backend, the custom one included. The export file is a pickle (any value a backend holds can
-travel); it is written atomically and privately. Import refuses a store that already holds
-data, verifies the counts by loading the store again, and never touches the old store.
+backend, the custom one included. The file (see `export_file`) is safe to read whatever its
+origin. Import reads and checks the whole file before it opens the store, refuses a store that
+already holds data, writes all or nothing (a failure leaves the store empty, so a retry
+works), verifies the counts by loading the store again, and never touches the old store.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import pickle
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from telegram.ext import BaseHandler, ConversationHandler
+from telegram.ext import BaseHandler, BasePersistence, ConversationHandler
 
+from . import export_file
 from .app import BotApplication, build_application
-from .persistence import StoreError
-from .settings import Settings
+from .persistence import BufferedPersistence, StoreError
+from .settings import Settings, prepare_data_dir
 
-KINDS = ("user_data", "chat_data", "bot_data", "callback_data", "conversations")
-FORMAT = "ptb-bot-export/1"
+Persistence = BasePersistence[Any, Any, Any]
 
 
 def conversation_names(application: BotApplication) -> list[str]:
@@ -84,33 +82,6 @@ def describe(numbers: dict[str, int]) -> str:
     return ", ".join(f"{value} {name}" for name, value in numbers.items())
 
 
-def write_export(target: Path, data: dict[str, Any]) -> None:
-    """Write an export atomically and privately (0600)."""
-    payload = pickle.dumps({"format": FORMAT, **data}, protocol=pickle.HIGHEST_PROTOCOL)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")  # 0600
-    with os.fdopen(fd, "wb") as file:
-        file.write(payload)
-        file.flush()
-        os.fsync(file.fileno())
-    Path(temporary).replace(target)
-
-
-def read_export(source: Path) -> dict[str, Any]:
-    """Load an export written by `write_export`, or say clearly why it cannot be used."""
-    try:
-        data = pickle.loads(source.read_bytes())
-    except FileNotFoundError:
-        raise StoreError(
-            f"{source} does not exist: run `export` with the old backend first"
-        ) from None
-    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError) as error:
-        raise StoreError(f"{source} is not a readable export ({error}): export again") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise StoreError(f"{source} is not an export written by this bot's `export` command")
-    return data
-
-
 async def fill_store(settings: Settings, data: dict[str, Any]) -> dict[str, int]:
     """Copy exported data into the (empty) configured store, then verify it by reloading."""
     application = build_application(settings)
@@ -123,16 +94,17 @@ async def fill_store(settings: Settings, data: dict[str, Any]) -> dict[str, int]
                 f"the configured store already holds data ({describe(existing)}): import only "
                 "into an empty store; move the data directory or database aside first"
             )
-        for user_id, user_data in data["user_data"].items():
-            await persistence.update_user_data(user_id, user_data)
-        for chat_id, chat_data in data["chat_data"].items():
-            await persistence.update_chat_data(chat_id, chat_data)
-        await persistence.update_bot_data(data["bot_data"])
-        if data["callback_data"] is not None:
-            await persistence.update_callback_data(data["callback_data"])
-        for name, states in data["conversations"].items():
-            for key, state in states.items():
-                await persistence.update_conversation(name, key, state)
+        try:
+            await write_all(persistence, data)
+            # The store would save the rest and leave these out: an import is all or nothing.
+            if isinstance(persistence, BufferedPersistence) and persistence.unstorable():
+                raise StoreError(f"cannot save {persistence.unstorable()[0]} in this store")
+        except Exception as error:
+            await drop_all(persistence, data)  # the store stays empty
+            raise StoreError(
+                f"{error}; nothing was imported, the store is still empty: change that value "
+                "in the old store, export again and import again"
+            ) from None
     finally:
         await persistence.flush()  # writes the import; after a refusal only releases connections
     expected, found = counts(data), counts(await snapshot(settings))
@@ -144,16 +116,53 @@ async def fill_store(settings: Settings, data: dict[str, Any]) -> dict[str, int]
     return found
 
 
-def run_export(settings: Settings, target: Path) -> str:
+async def write_all(persistence: Persistence, data: dict[str, Any]) -> None:
+    """Hand every exported entry to the store through PTB's update_* methods."""
+    for user_id, user_data in data["user_data"].items():
+        await persistence.update_user_data(user_id, user_data)
+    for chat_id, chat_data in data["chat_data"].items():
+        await persistence.update_chat_data(chat_id, chat_data)
+    await persistence.update_bot_data(data["bot_data"])
+    if data["callback_data"] is not None:
+        await persistence.update_callback_data(data["callback_data"])
+    for name, states in data["conversations"].items():
+        for key, state in states.items():
+            await persistence.update_conversation(name, key, state)
+
+
+async def drop_all(persistence: Persistence, data: dict[str, Any]) -> None:
+    """Undo `write_all`, even half-way through: whatever it wrote is removed again."""
+    for user_id in data["user_data"]:
+        await persistence.drop_user_data(user_id)
+    for chat_id in data["chat_data"]:
+        await persistence.drop_chat_data(chat_id)
+    await persistence.update_bot_data({})
+    if data["callback_data"] is not None:
+        await persistence.update_callback_data(([], {}))
+    for name, states in data["conversations"].items():
+        for key in states:
+            await persistence.update_conversation(name, key, None)
+
+
+def run_export(settings: Settings, target: Path, unsafe_pickle: bool = False) -> str:
     """`python -m ... export FILE`: the store is only read."""
     if target.exists():  # checked before reading what may be a large store
         raise StoreError(f"{target} already exists: choose a new file name or remove it first")
     data = asyncio.run(snapshot(settings))
-    write_export(target, data)
-    return f"exported {describe(counts(data))} to {target}"
+    numbers = counts(data)
+    export_file.write(target, data, numbers, unsafe_pickle)
+    return f"exported {describe(numbers)} to {target}"
 
 
-def run_import(settings: Settings, source: Path) -> str:
+def run_import(settings: Settings, source: Path, unsafe_pickle: bool = False) -> str:
     """`python -m ... import FILE`: fills an empty store; the export file stays as it was."""
-    found = asyncio.run(fill_store(settings, read_export(source)))
+    data = export_file.read(source, unsafe_pickle)  # all of it checked before the store opens
+    announced = data.pop("counts", None)
+    if announced is not None and announced != counts(data):
+        raise StoreError(
+            f"{source} is incomplete: its header announces {describe(announced)}, but it holds "
+            f"{describe(counts(data))}; nothing was imported: export again"
+        )
+    prepare_data_dir(settings.data_dir)  # SettingsError if the bot could not write there
+    found = asyncio.run(fill_store(settings, data))
     return f"imported and verified {describe(found)} from {source}"

@@ -1,10 +1,12 @@
 """The buffering every backend shares: PTB's update_* calls land in memory, one thread writes.
 
 PTB calls all update_* of one `Application.update_persistence()` run through asyncio.gather.
-Each call only records the change; the first one schedules a save task that yields to the loop
-once (so the rest of the run lands too) and then hands the whole batch to a worker thread. So a
-run costs one write however many users changed, the event loop never waits for the disk, and
-writes never overlap (one lock). A failed write keeps its changes queued for the next one.
+Each call only records the change in a batch keyed (kind, conversation name, key); the first
+one schedules a save task that yields to the loop once (so the rest of the run lands too) and
+then hands the whole batch to a worker thread. So a run costs one write however many users
+changed, the event loop never waits for the disk, and writes never overlap (one lock). A failed
+write keeps its changes and is retried on a timer with backoff, logged once per outage and
+once on recovery.
 """
 
 from __future__ import annotations
@@ -13,32 +15,30 @@ import asyncio
 import copy
 import gc
 import logging
+import time
 from abc import abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
 logger = logging.getLogger(__name__)
+RETRY_AFTER = 0.5  # seconds before the first retry of a failed save; doubles up to the interval
 
 # PTB keeps these aliases in a private module; ours say the same.
 Data = dict[Any, Any]
 ConversationKey = tuple[int | str, ...]
 ConversationDict = dict[ConversationKey, object]
 CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
+BatchKey = tuple[str, str, Any]
+"""(kind, conversation name or "", key): kind is user_data, chat_data, bot_data, callback_data
+or conversations; bot_data and callback_data have the key ""."""
+Batch = dict[BatchKey, Any]
+"""Changes since the last write: what `_entry` made of each value, or None to delete."""
 
 
 class StoreError(RuntimeError):
     """The store cannot be used; the message names it and says what to do."""
-
-
-class _Delete:
-    def __repr__(self) -> str:
-        return "DELETE"
-
-
-DELETE: Final = _Delete()
-"""A batch value that removes the key from the store."""
 
 
 @dataclass
@@ -52,89 +52,54 @@ class Stored:
     conversations: dict[str, ConversationDict] = field(default_factory=dict)
 
 
-@dataclass
-class Batch:
-    """Changes since the last write; values are what `_encode` made of them, or DELETE."""
-
-    user_data: dict[int, object] = field(default_factory=dict)
-    chat_data: dict[int, object] = field(default_factory=dict)
-    bot_data: dict[None, object] = field(default_factory=dict)  # {None: value} when changed
-    callback_data: dict[None, object] = field(default_factory=dict)
-    conversations: dict[tuple[str, ConversationKey], object] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return any(self.parts())
-
-    def parts(self) -> tuple[dict[Any, object], ...]:
-        return (
-            self.user_data,
-            self.chat_data,
-            self.bot_data,
-            self.callback_data,
-            self.conversations,
-        )
-
-    def requeue_under(self, newer: Batch) -> Batch:
-        """This (failed) batch with the changes made since on top: nothing is lost."""
-        for old, new in zip(self.parts(), newer.parts(), strict=True):
-            old.update(new)
-        return self
-
-
 class BufferedPersistence(BasePersistence[Data, Data, Data]):
     """A BasePersistence whose backend only reads everything once and writes batches.
 
     A backend implements `_read` and `_write` (both run in a worker thread) and may override
-    `_encode` (on the loop, per changed key: where bad values are reported), `_prepare` (on
-    the loop, turns a batch into what `_write` needs) and `_close` (after the final flush).
+    `_entry` (on the loop, per changed value: where bad values are caught) and `_close`.
     """
 
     def __init__(self, update_interval: float) -> None:
         super().__init__(store_data=PersistenceInput(), update_interval=update_interval)
         self._stored: Stored | None = None
         self._refused: StoreError | None = None
-        self._pending = Batch()
+        self._pending: Batch = {}
         self._last_bot_data: object = None
         self._last_callback_data: object = None
         self._lock = asyncio.Lock()
         self._save_requested = False
         self._tasks: set[asyncio.Task[None]] = set()
-
-    # -- what a backend provides ----------------------------------------------------------
+        self.failing_since: float | None = None  # time.time() of the first failed save
+        self.writing_since: float | None = None  # time.time() the write in progress began
 
     @abstractmethod
     def _read(self) -> Stored:
         """Load the whole store (worker thread); raise StoreError if it cannot be used."""
 
     @abstractmethod
-    def _write(self, prepared: Any) -> None:
-        """Make `prepared` durable, all or nothing (worker thread, never two at once)."""
+    def _write(self, batch: Batch) -> None:
+        """Make `batch` durable, all or nothing (worker thread, never two at once)."""
 
-    def _encode(self, what: str, value: object) -> object:
-        """Turn one changed value into what the store keeps; `what` names it for errors."""
-        return value
-
-    def _prepare(self, batch: Batch) -> Any:
-        """Turn a batch into `_write`'s argument, on the loop (so nothing changes under it)."""
-        return batch
+    def _entry(self, what: str, key: BatchKey, value: object) -> tuple[BatchKey, Any] | None:
+        """What the batch records for a value (None: delete) named `what`; None skips it."""
+        return key, value
 
     def _close(self) -> None:
         """Release connections after a flush (worker thread); the next write reopens them."""
-
-    # -- reading ----------------------------------------------------------------------------
 
     async def _load(self) -> Stored:
         if self._refused is not None:
             raise self._refused
         if self._stored is None:
+            gc.disable()  # a load only allocates: collections would walk it again and again
             try:
                 self._stored = await asyncio.to_thread(self._read)
             except StoreError as error:
                 self._refused = error  # never write over a store we could not read
                 raise
-            # The loaded data lives as long as the bot: keep the cyclic collector from walking
-            # it in every full collection (100-400 ms pauses of the loop at 100k users).
-            gc.freeze()
+            finally:
+                gc.enable()
+            gc.freeze()  # it lives as long as the bot: no full collection walks it (100k users)
         return self._stored
 
     async def get_user_data(self) -> dict[int, Data]:
@@ -156,46 +121,41 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
     async def get_conversations(self, name: str) -> ConversationDict:
         return (await self._load()).conversations.get(name, {})
 
-    # -- changes ----------------------------------------------------------------------------
+    def _record(self, what: str, key: BatchKey, value: object) -> None:
+        entry = self._entry(what, key, value)
+        if entry is not None:
+            self._pending[entry[0]] = entry[1]
+            self._changed()
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
-        self._pending.user_data[user_id] = self._encode(f"user_data of user {user_id}", data)
-        self._changed()
+        self._record(f"user_data of user {user_id}", ("user_data", "", user_id), data)
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
-        self._pending.chat_data[chat_id] = self._encode(f"chat_data of chat {chat_id}", data)
-        self._changed()
+        self._record(f"chat_data of chat {chat_id}", ("chat_data", "", chat_id), data)
 
     async def update_bot_data(self, data: Data) -> None:
         # PTB calls this on every run; an unchanged bot_data must not cost a write.
-        if data == self._last_bot_data:
-            return
-        self._pending.bot_data[None] = self._encode("bot_data", data)
-        self._last_bot_data = data
-        self._changed()
+        if data != self._last_bot_data:
+            self._last_bot_data = data
+            self._record("bot_data", ("bot_data", "", ""), data)
 
     async def update_callback_data(self, data: CDCData) -> None:
-        if data == self._last_callback_data:
-            return
-        self._pending.callback_data[None] = self._encode("callback_data", data)
-        self._last_callback_data = data
-        self._changed()
+        if data != self._last_callback_data:
+            self._last_callback_data = data
+            self._record("callback_data", ("callback_data", "", ""), data)
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
+        """A conversation that ended (None) is deleted, not stored as None forever."""
         what = f"state of conversation {name!r} {key}"
-        value = DELETE if new_state is None else self._encode(what, new_state)
-        self._pending.conversations[(name, key)] = value
-        self._changed()
+        self._record(what, ("conversations", name, key), new_state)
 
     async def drop_user_data(self, user_id: int) -> None:
-        self._pending.user_data[user_id] = DELETE
-        self._changed()
+        self._record("", ("user_data", "", user_id), None)
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        self._pending.chat_data[chat_id] = DELETE
-        self._changed()
+        self._record("", ("chat_data", "", chat_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
         """Nothing to do: this process is the only writer, so memory is already current."""
@@ -206,39 +166,70 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
     async def refresh_bot_data(self, bot_data: Data) -> None:
         """Nothing to do: this process is the only writer, so memory is already current."""
 
-    # -- writing ----------------------------------------------------------------------------
-
     def _changed(self) -> None:
-        if self._save_requested:
-            return  # the save already scheduled will take this change along
+        if self._save_requested or self.failing_since is not None:
+            return  # the save already scheduled (or retrying) will take this change along
         self._save_requested = True
         task = asyncio.get_running_loop().create_task(self._save_soon())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _save_soon(self) -> None:
+        """Save; while saves fail, retry on a timer with backoff, logging once each way."""
         await asyncio.sleep(0)  # let the other update_* of this run land in the same batch
-        try:
-            await self._save()
-        except Exception:
-            logger.exception("Saving the bot's data failed; the changes are kept and retried")
+        delay = RETRY_AFTER
+        while True:
+            try:
+                await self._save()
+            except Exception as error:
+                if self.failing_since is None:
+                    self.failing_since = time.time()
+                    logger.error(
+                        "Saving the bot's data failed (%s: %s); the changes are kept and "
+                        "retried until it works",
+                        type(error).__name__,
+                        error,
+                    )
+                if self._refused is not None:
+                    return  # a store refused at load stays refused: the bot must not start
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, max(self.update_interval, RETRY_AFTER))
+                continue
+            if self.failing_since is not None:
+                logger.warning(
+                    "Saving works again after %.0f s of failures; nothing was lost",
+                    time.time() - self.failing_since,
+                )
+                self.failing_since = None
+            if not self._pending:
+                return
 
     async def _save(self) -> None:
         async with self._lock:
             self._save_requested = False
-            batch, self._pending = self._pending, Batch()
+            batch, self._pending = self._pending, {}
             if not batch:
                 return
             try:
                 await self._load()  # a full-file store must know the rest before writing
-                await asyncio.to_thread(self._write, self._prepare(batch))
+                self.writing_since = time.time()
+                await asyncio.to_thread(self._write, batch)
             except BaseException:
-                self._pending = batch.requeue_under(self._pending)
+                self._pending = batch | self._pending  # newer changes win; nothing is lost
                 raise
+            finally:
+                self.writing_since = None
+
+    def unstorable(self) -> list[str]:
+        """Values handed over that the store cannot keep, each "<whose data>: <key>"; they were
+        left out of the saves (and logged once). Empty for stores that keep anything."""
+        return []
+
+    async def save(self) -> None:
+        """Wait for the write in progress, write what is left; connections stay open."""
+        await self._save()  # the lock waits for a write in progress, never for a retry timer
 
     async def flush(self) -> None:
-        """Wait for the save in progress, write what is left, then release connections."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks)
-        await self._save()
+        """Called by Application.shutdown(): write everything, then release connections."""
+        await self.save()
         await asyncio.to_thread(self._close)
