@@ -8,11 +8,15 @@ that PTB's httpx connection pool, which grows costly with many requests in fligh
 The flood is `--users` users sending /show_data (one reply each) in groups of their own, all
 queued before the bot starts; a row times the first getUpdates until Telegram holds nothing.
 Concurrency 1 is sequential handling (PTB's default); per-chat order holds in every row.
+`--modes interval write-through` compares the default (a save every BOT_PERSISTENCE_INTERVAL)
+with write-through (BOT_PERSISTENCE_INTERVAL=0: each group of handled updates is saved, with
+their ids, before it is acknowledged).
 
 Run from the template repository, in an environment with copier and python-telegram-bot:
 
     python benchmarks/delivery.py [--backends json sql] [--users 2000] [--per-user 1]
                                   [--latency 0 0.02] [--concurrency 1 4 16 64] [--http]
+                                  [--modes interval write-through]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import itertools
 import os
 import shutil
 import sys
@@ -59,11 +64,14 @@ async def measure(
     latency: float,
     concurrency: int,
     http: bool,
+    mode: str,
 ) -> float:
     """Updates per second for one configuration."""
     mod = {name: importlib.import_module(f"{package}.{name}") for name in MODULES}
     mod |= {name: importlib.import_module(f"bot_api_standin.{name}") for name in STANDIN}
     env = {"BOT_TOKEN": TOKEN, "BOT_DATA_DIR": str(data)}
+    if mode == "write-through":
+        env["BOT_PERSISTENCE_INTERVAL"] = "0"
     server = mod["server"].StandInServer(token=TOKEN).start() if http else None
     if server is not None:
         env["BOT_API_BASE_URL"] = server.base_url
@@ -77,8 +85,9 @@ async def measure(
     await application.initialize()
     await application.start()
     api.latency = latency
-    scheduler = mod["delivery"].Scheduler(application, concurrency)
-    poller = mod["poller"].Poller(application, scheduler)
+    checkpoint = mod["delivery"].Checkpoint(application)
+    scheduler = mod["delivery"].Scheduler(application, checkpoint, concurrency=concurrency)
+    poller = mod["poller"].Poller(application, scheduler, checkpoint)
     start = time.perf_counter()
     await poller.start()
     await api.async_wait_until(lambda: True if not api.unacknowledged() else None, 3600)
@@ -108,37 +117,42 @@ def main() -> None:
     parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 0.02])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 64])
     parser.add_argument("--http", action="store_true", help="over HTTP, not in-process")
+    parser.add_argument("--modes", nargs="+", default=["interval"])
     args = parser.parse_args()
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
     root = Path(tempfile.mkdtemp(prefix="delivery-bench-"))
     try:
         print(
-            "| backend | transport  | updates | latency ms | concurrency | updates/s |\n"
-            "|---------|------------|--------:|-----------:|------------:|----------:|",
+            "| backend | mode          | transport  | updates | latency ms | concurrency "
+            "| updates/s |\n|---------|---------------|------------|--------:|-----------:"
+            "|------------:|----------:|",
             flush=True,
         )
         for backend in args.backends:
             package = render(backend, root)
-            for latency in args.latency:
-                for concurrency in args.concurrency:
-                    data = root / f"data-{backend}-{latency}-{concurrency}"
-                    rate = asyncio.run(
-                        measure(
-                            package,
-                            data,
-                            args.users,
-                            args.per_user,
-                            latency,
-                            concurrency,
-                            args.http,
-                        )
+            for mode, latency, concurrency in itertools.product(
+                args.modes, args.latency, args.concurrency
+            ):
+                data = root / f"data-{backend}-{mode}-{latency}-{concurrency}"
+                rate = asyncio.run(
+                    measure(
+                        package,
+                        data,
+                        args.users,
+                        args.per_user,
+                        latency,
+                        concurrency,
+                        args.http,
+                        mode,
                     )
-                    transport = "HTTP" if args.http else "in-process"
-                    print(
-                        f"| {backend:<7} | {transport:<10} | {args.users * args.per_user:>7,} "
-                        f"| {latency * 1000:>10.0f} | {concurrency:>11} | {rate:>9,.0f} |",
-                        flush=True,
-                    )
+                )
+                transport = "HTTP" if args.http else "in-process"
+                print(
+                    f"| {backend:<7} | {mode:<13} | {transport:<10} "
+                    f"| {args.users * args.per_user:>7,} | {latency * 1000:>10.0f} "
+                    f"| {concurrency:>11} | {rate:>9,.0f} |",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

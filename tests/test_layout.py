@@ -17,10 +17,11 @@ from .helpers import TEMPLATE, render
 JINJA_TAG = re.compile(r"\{\{|\{%|\{#")
 MAX_MODULE_LINES = 250
 LINES_PER_TAG = 10
+CONDITION = re.compile(r"\{%.*?%\}")  # a conditional file name: judge the name it renders to
 PYTHON_SOURCES = sorted(
     path
     for path in (TEMPLATE / "template").rglob("*")
-    if path.is_file() and re.search(r"\.py(\.jinja)?$", path.name)
+    if path.is_file() and re.search(r"\.py(\.jinja)?$", CONDITION.sub("", path.name))
 )
 
 

@@ -2,8 +2,8 @@
 
 Run with a generated project's Python (it has PTB and the stand-in) and the stand-in's import
 path as the argument: `python method_table.py bot_api_standin`. Every public camelCase method
-of `telegram.Bot` is one row; the stand-in "serves" a method if a call to it is not answered
-"method ... is not implemented".
+of `telegram.Bot` (and `close`) is one row; the stand-in "serves" a method if a call to it is
+not answered "method ... is not implemented".
 """
 
 from __future__ import annotations
@@ -13,13 +13,17 @@ import sys
 
 import telegram
 
+ONE_WORD = ("close",)  # Bot API methods named in one word have no camelCase alias in PTB
+
 
 def api_methods() -> list[str]:
-    """The Bot API methods PTB knows: `telegram.Bot`'s camelCase aliases."""
+    """The Bot API methods PTB knows: `telegram.Bot`'s camelCase aliases, and `close`."""
     return sorted(
         name
         for name in dir(telegram.Bot)
-        if name[0].islower() and name != name.lower() and callable(getattr(telegram.Bot, name))
+        if name[0].islower()
+        and (name != name.lower() or name in ONE_WORD)
+        and callable(getattr(telegram.Bot, name))
     )
 
 

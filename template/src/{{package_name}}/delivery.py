@@ -7,8 +7,9 @@ acknowledged only once its handlers finished (see polling.py and the webhook ser
 
 - `Scheduler` runs updates through `Application.process_update`: one chat's updates one after
   another in the order Telegram sent them, different chats concurrently;
-- `Checkpoint` is the one place between "handled" and "acknowledged" (the hook of the planned
-  exactly-once mode, see docs/persistence-model.md);
+- `Checkpoint` is the one place between "handled" and "acknowledged": in write-through mode
+  (BOT_PERSISTENCE_INTERVAL=0) it makes each update's changes durable, with its id, before
+  the acknowledgement, and skips updates applied before a crash (docs/persistence-model.md);
 - `run` replaces `run_polling`/`run_webhook`: same hooks and order, signals, clean exit.
 """
 
@@ -24,8 +25,9 @@ from typing import Any, NoReturn, Protocol
 
 from telegram import Update
 
-from . import startup
+from . import durable, startup
 from .features import BotApplication
+from .persistence import BufferedPersistence
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +55,19 @@ class Scheduler:
     restart keeps the chat's order.
     """
 
-    def __init__(self, application: BotApplication, concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self,
+        application: BotApplication,
+        checkpoint: Checkpoint | None = None,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
         self._application = application
+        self._checkpoint = checkpoint or Checkpoint(application)
         self._slots = asyncio.Semaphore(concurrency)
         self._lanes: dict[Hashable, asyncio.Task[bool]] = {}
         self._tasks: set[asyncio.Task[bool]] = set()
         self._running: set[asyncio.Task[Any]] = set()  # inside process_update right now
+        self._epochs: dict[asyncio.Task[bool], int | None] = {}  # see Checkpoint.handled
         self._closing = False
 
     @property
@@ -80,12 +89,14 @@ class Scheduler:
         self._tasks.discard(task)
         if self._lanes.get(key) is task:
             del self._lanes[key]
+            self._epochs.pop(task, None)  # no next update of its chat waits for it
 
     async def _handle(self, update: Update, previous: asyncio.Task[bool] | None) -> bool:
         if previous is not None:
             await asyncio.wait([previous])
             if previous.cancelled() or not previous.result():
                 return False  # handling this one now would overtake its chat's older update
+            await self._checkpoint.before_next(self._epochs.pop(previous, None))
         async with self._slots:
             if self._closing:
                 return False
@@ -98,6 +109,7 @@ class Scheduler:
                 logger.exception("Update %s could not be processed", update.update_id)
             finally:
                 self._running.discard(current)
+            self._epochs[current] = self._checkpoint.handled(update.update_id)
         return True  # finished, with or without an error: a poison update must not loop
 
     async def close(self, grace: float = GRACE) -> int:
@@ -122,16 +134,49 @@ class Scheduler:
 
 
 class Checkpoint:
-    """Between "these updates were handled" and "tell Telegram": the exactly-once hook.
+    """Between "these updates were handled" and "tell Telegram so".
 
-    Sources await `before_acknowledge` with the ids of a group of handled updates right before
-    they acknowledge them. In interval mode (today) there is nothing to wait for: the data the
-    handlers changed is saved by the regular interval save. A write-through mode replaces this
-    with "await a durable save of these updates' changes and of the last applied id".
+    In interval mode every method returns at once: the regular save stores the changes. In
+    write-through mode (BOT_PERSISTENCE_INTERVAL=0) the Scheduler tells `handled` each update
+    that finished and, before the next update of the same chat starts, `before_next` hands the
+    changes over (unless a snapshot already did): a chat's half-done next update never rides
+    along with its predecessor's changes. Sources await `before_acknowledge` before they
+    acknowledge: one snapshot and one atomic write of everything finished meanwhile (a group
+    commit). Sources skip updates the store lists as `applied`: not repeated after a crash.
     """
 
+    def __init__(self, application: BotApplication) -> None:
+        self._application = application
+
+    @property
+    def _write_through(self) -> BufferedPersistence | None:
+        persistence = self._application.persistence
+        if isinstance(persistence, BufferedPersistence) and persistence.write_through:
+            return persistence
+        return None
+
+    def applied(self, update_id: int) -> bool:
+        """Whether the update's changes were stored before (write-through mode only)."""
+        persistence = self._write_through
+        return persistence is not None and update_id in persistence.applied
+
+    def handled(self, update_id: int) -> int | None:
+        """Note a finished update as applied (write-through); returns the snapshot count at
+        that moment, for `before_next`."""
+        persistence = self._write_through
+        return None if persistence is None else durable.mark_applied(persistence, update_id)
+
+    async def before_next(self, epoch: int | None) -> None:
+        """Before a chat's next update: hand its previous update's changes over, unless a
+        snapshot began since that update finished (`epoch`, from `handled`)."""
+        persistence = self._write_through
+        if persistence is not None and epoch is not None and persistence.snapshots == epoch:
+            await durable.snapshot(self._application)
+
     async def before_acknowledge(self, update_ids: Sequence[int]) -> None:
-        """Return once `update_ids` may be forgotten by Telegram."""
+        """Return once `update_ids` may be forgotten by Telegram; NotSavedError if not."""
+        if self._write_through is not None:
+            await durable.save_now(self._application)
 
 
 class Source(Protocol):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from telegram.ext import ContextTypes
 
+from .durable import SAVE_WAIT
 from .features import BotApplication
 from .settings import Settings
 
@@ -39,8 +40,10 @@ def register(application: BotApplication, settings: Settings) -> None:
 
 
 def write_beat(path: Path, persistence: object, save_interval: float) -> None:
-    """Beat; note saves that fail or hang (a few bytes: too small to be worth a thread)."""
-    path.write_text(save_problem(persistence, 2 * save_interval, time.time()) or "")
+    """Beat; note saves that fail or hang (a few bytes: too small to be worth a thread).
+    Write-through mode (interval 0) allows what two bounded saves take."""
+    limit = 2 * (save_interval or SAVE_WAIT)
+    path.write_text(save_problem(persistence, limit, time.time()) or "")
 
 
 def save_problem(persistence: object, limit: float, now: float) -> str | None:

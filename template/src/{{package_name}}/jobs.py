@@ -18,7 +18,7 @@ from typing import Any, TypedDict
 
 from telegram.ext import ContextTypes, JobQueue
 
-from .durable import NotSavedError, save_now
+from .durable import NotSavedError, save_now, snapshot
 from .features import BotApplication
 from .persistence import StoreError
 
@@ -120,7 +120,7 @@ async def schedule_job(
             await save_now(application)
         except NotSavedError:  # not saved, so not set: the caller tells the user
             await cancel_jobs(application, [job_id], save=False)
-            await application.update_persistence()  # the store's retry must not write it
+            await snapshot(application)  # the store's retry must not write it
             raise
     return job_id
 
@@ -177,7 +177,7 @@ async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await save_now(context.application)
     except NotSavedError as error:  # run it once the store takes the save: at most once
         saved_jobs(context.application)[job.name] = spec
-        await context.application.update_persistence()
+        await snapshot(context.application)
         _add_to_queue(context.application, job.name, spec, retry_in=RUN_RETRY)
         logger.info("Job %s waits for the store (%s); retry in %g s", job.name, error, RUN_RETRY)
         return

@@ -5,6 +5,8 @@ past the longest run of fetched updates whose handlers have all finished. Everyt
 (running, waiting behind its chat, or fetched when a SIGKILL hits) is delivered again. Telegram
 returns at most `LIMIT` updates from `offset` on, so at most that many are in flight; while a
 window is busy the loop asks again only when half of it is done, or after `PEEK` seconds.
+In write-through mode the checkpoint saves before each acknowledgement; while the store fails,
+the loop keeps fetching (so handlers keep answering) without moving `offset`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from .delivery import Checkpoint, Scheduler, fail
 from .features import BotApplication
+from .persistence import StoreError
 from .startup import seconds
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ LIMIT = 100  # Telegram's maximum per getUpdates
 LONG_POLL = 10  # seconds a getUpdates waits when nothing is in flight (run_polling's default)
 PEEK = 0.2  # seconds between polls while handlers run, for updates of other chats
 MAX_BACKOFF = 30.0
+ACK_RETRY = 1.0  # seconds between tries to acknowledge while write-through saves fail
 
 
 class Poller:
@@ -42,13 +46,14 @@ class Poller:
     ) -> None:
         self.error: BaseException | None = None
         self._bot = application.bot
-        self._scheduler = scheduler or Scheduler(application)
-        self._checkpoint = checkpoint or Checkpoint()
+        self._checkpoint = checkpoint or Checkpoint(application)
+        self._scheduler = scheduler or Scheduler(application, self._checkpoint)
         self._allowed = list(allowed_updates)
         self._pending: dict[int, bool] = {}  # fetched, unacknowledged ids in order -> handled
         self._offset: int | None = None
         self._fresh = False  # the last fetch brought new updates
         self._polled = False  # a getUpdates succeeded: a 409 after it is retried, not fatal
+        self._unsaved = False  # the last acknowledgement waited for a save that failed
         self._progress = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -70,7 +75,7 @@ class Poller:
         self._task = None
         left = await self._scheduler.close()
         try:
-            await self._acknowledge()
+            await self._acknowledge()  # at most SAVE_WAIT in write-through mode
             if self._offset is not None:
                 await self._bot.get_updates(
                     offset=self._offset, limit=1, timeout=0, allowed_updates=self._allowed
@@ -83,6 +88,8 @@ class Poller:
         backoff = 1.0
         while True:
             await self._room()
+            if not await self._acknowledge():
+                await asyncio.sleep(ACK_RETRY)  # not saved, so not acknowledged: fetch anyway
             try:
                 updates = await self._fetch()
             except InvalidToken as error:
@@ -110,14 +117,21 @@ class Poller:
 
     def _take(self, updates: Sequence[Update]) -> None:
         self._fresh = False
+        skipped = 0
         for update in updates:
             update_id = update.update_id
             if update_id in self._pending or (self._offset or 0) > update_id:
                 continue  # still in flight from an earlier fetch
             self._fresh = True
+            if self._checkpoint.applied(update_id):  # stored before a crash: not again
+                skipped += 1
+                self._pending[update_id] = True
+                continue
             self._pending[update_id] = False
             task = self._scheduler.submit(update)
             task.add_done_callback(functools.partial(self._finished, update_id))
+        if skipped:
+            logger.info("Skipped %d updates applied before the restart", skipped)
 
     def _finished(self, update_id: int, task: asyncio.Task[bool]) -> None:
         if update_id in self._pending and not task.cancelled() and task.result():
@@ -152,18 +166,25 @@ class Poller:
                 if timer is not None:
                     timer.cancel()
 
-    async def _acknowledge(self) -> None:
-        """Move `offset` past the handled prefix, after the checkpoint allowed it."""
+    async def _acknowledge(self) -> bool:
+        """Move `offset` past the handled prefix once the checkpoint allows; False if not."""
         done = self._handled_prefix()
         if not done:
-            return
-        await self._checkpoint.before_acknowledge(done)
+            return True
+        try:
+            await self._checkpoint.before_acknowledge(done)
+        except StoreError as error:  # logged once per outage, like the store's own failures
+            if not self._unsaved:
+                logger.warning("Handled updates stay unacknowledged until saved: %s", error)
+            self._unsaved = True
+            return False
+        self._unsaved = False
         for update_id in done:
             del self._pending[update_id]
         self._offset = done[-1] + 1
+        return True
 
     async def _fetch(self) -> tuple[Update, ...]:
-        await self._acknowledge()
         updates: tuple[Update, ...] = await self._bot.get_updates(
             offset=self._offset,
             limit=LIMIT,

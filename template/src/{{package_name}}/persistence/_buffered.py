@@ -7,6 +7,8 @@ then hands the whole batch to a worker thread. So a run costs one write however 
 changed, the event loop never waits for the disk, and writes never overlap (one lock). A failed
 write keeps its changes and is retried on a timer with backoff, logged once per outage and
 once on recovery.
+An interval of 0 is the write-through mode: only `durable.save_now` writes, each update's
+changes together with the ids of the updates applied (the batch's "delivery" entry).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from telegram.ext import BasePersistence, PersistenceInput
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER = 0.5  # seconds before the first retry of a failed save; doubles up to the interval
+# Write-through: PTB's own timer only hands data over (never saves), so it may as well sleep.
+WRITE_THROUGH_PTB_INTERVAL = 86_400
+KEPT = "the changes are kept and retried until it works"
 
 # PTB keeps these aliases in a private module; ours say the same.
 Data = dict[Any, Any]
@@ -31,8 +36,8 @@ ConversationKey = tuple[int | str, ...]
 ConversationDict = dict[ConversationKey, object]
 CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 BatchKey = tuple[str, str, Any]
-"""(kind, conversation name or "", key): kind is user_data, chat_data, bot_data, callback_data
-or conversations; bot_data and callback_data have the key ""."""
+"""(kind, conversation name or "", key): kind is user_data, chat_data, bot_data, callback_data,
+conversations or delivery; bot_data, callback_data and delivery have the key ""."""
 Batch = dict[BatchKey, Any]
 """Changes since the last write: what `_entry` made of each value, or None to delete."""
 
@@ -50,6 +55,7 @@ class Stored:
     bot_data: Data = field(default_factory=dict)
     callback_data: CDCData | None = None
     conversations: dict[str, ConversationDict] = field(default_factory=dict)
+    delivery: list[int] = field(default_factory=list)  # write-through: the applied update ids
 
 
 class BufferedPersistence(BasePersistence[Data, Data, Data]):
@@ -60,14 +66,21 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
     """
 
     def __init__(self, update_interval: float) -> None:
-        super().__init__(store_data=PersistenceInput(), update_interval=update_interval)
+        self.write_through = update_interval == 0
+        interval = update_interval or WRITE_THROUGH_PTB_INTERVAL
+        super().__init__(store_data=PersistenceInput(), update_interval=interval)
+        # Write-through: ids of the latest updates whose changes are stored or pending, oldest
+        # first (a dict as an ordered set); `durable.snapshot` adds to it, the store keeps it.
+        self.applied: dict[int, None] = {}
+        self.handover = asyncio.Lock()  # held by durable.snapshot while it hands data over
+        self.snapshots = 0  # how many durable.snapshot began (write-through)
         self._stored: Stored | None = None
         self._refused: StoreError | None = None
         self._pending: Batch = {}
         self._last_bot_data: object = None
         self._last_callback_data: object = None
         self._lock = asyncio.Lock()
-        self._save_requested = False
+        self._saving = False  # a _save_soon task runs: it takes every change along
         self._tasks: set[asyncio.Task[None]] = set()
         self.failing_since: float | None = None  # time.time() of the first failed save
         self.writing_since: float | None = None  # time.time() the write in progress began
@@ -100,6 +113,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
             finally:
                 gc.enable()
             gc.freeze()  # it lives as long as the bot: no full collection walks it (100k users)
+            self.applied = dict.fromkeys(self._stored.delivery)
         return self._stored
 
     async def get_user_data(self) -> dict[int, Data]:
@@ -151,6 +165,10 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         what = f"state of conversation {name!r} {key}"
         self._record(what, ("conversations", name, key), new_state)
 
+    def note_applied(self, update_ids: list[int]) -> None:
+        """Write-through: store `update_ids` as applied, in the same write as their changes."""
+        self._record("delivery", ("delivery", "", ""), update_ids)
+
     async def drop_user_data(self, user_id: int) -> None:
         self._record("", ("user_data", "", user_id), None)
 
@@ -167,9 +185,9 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         """Nothing to do: this process is the only writer, so memory is already current."""
 
     def _changed(self) -> None:
-        if self._save_requested or self.failing_since is not None:
-            return  # the save already scheduled (or retrying) will take this change along
-        self._save_requested = True
+        if self.write_through or self._saving:
+            return  # write-through: only durable.save_now writes (data and ids in one write)
+        self._saving = True
         task = asyncio.get_running_loop().create_task(self._save_soon())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -181,44 +199,42 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         while True:
             try:
                 await self._save()
-            except Exception as error:
-                if self.failing_since is None:
-                    self.failing_since = time.time()
-                    logger.error(
-                        "Saving the bot's data failed (%s: %s); the changes are kept and "
-                        "retried until it works",
-                        type(error).__name__,
-                        error,
-                    )
-                if self._refused is not None:
-                    return  # a store refused at load stays refused: the bot must not start
+            except Exception:
+                if self._refused is not None:  # refused at load: the bot must not start
+                    self._saving = False
+                    return
                 await asyncio.sleep(delay)
                 delay = min(2 * delay, max(self.update_interval, RETRY_AFTER))
                 continue
-            if self.failing_since is not None:
-                logger.warning(
-                    "Saving works again after %.0f s of failures; nothing was lost",
-                    time.time() - self.failing_since,
-                )
-                self.failing_since = None
             if not self._pending:
+                self._saving = False  # in the same step as the check: no change slips by
                 return
 
     async def _save(self) -> None:
         async with self._lock:
-            self._save_requested = False
-            batch, self._pending = self._pending, {}
+            async with self.handover:  # never between a snapshot's data and its update ids
+                batch, self._pending = self._pending, {}
             if not batch:
                 return
             try:
                 await self._load()  # a full-file store must know the rest before writing
                 self.writing_since = time.time()
                 await asyncio.to_thread(self._write, batch)
-            except BaseException:
+            except BaseException as error:
                 self._pending = batch | self._pending  # newer changes win; nothing is lost
+                if self.failing_since is None and isinstance(error, Exception):
+                    self.failing_since = time.time()
+                    why = f"{type(error).__name__}: {error}"
+                    logger.error("Saving the bot's data failed (%s); %s", why, KEPT)
                 raise
             finally:
                 self.writing_since = None
+            if self.failing_since is not None:
+                logger.warning(
+                    "Saving works again after %.0f s of failures; nothing was lost",
+                    time.time() - self.failing_since,
+                )
+                self.failing_since = None
 
     def unstorable(self) -> list[str]:
         """Values handed over that the store cannot keep, each "<whose data>: <key>"; they were
