@@ -85,7 +85,7 @@ async def measure(
     await application.initialize()
     await application.start()
     api.latency = latency
-    checkpoint = mod["delivery"].Checkpoint(application)
+    checkpoint = mod["checkpoint"].Checkpoint(application)
     scheduler = mod["delivery"].Scheduler(application, checkpoint, concurrency=concurrency)
     poller = mod["poller"].Poller(application, scheduler, checkpoint)
     start = time.perf_counter()
@@ -103,6 +103,7 @@ async def measure(
 MODULES = (
     "settings",
     "app",
+    "checkpoint",
     "delivery",
     "poller",
 )

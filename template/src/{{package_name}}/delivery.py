@@ -7,9 +7,9 @@ acknowledged only once its handlers finished (see polling.py and the webhook ser
 
 - `Scheduler` runs updates through `Application.process_update`: one chat's updates one after
   another in the order Telegram sent them, different chats concurrently;
-- `Checkpoint` is the one place between "handled" and "acknowledged": in write-through mode
-  (BOT_PERSISTENCE_INTERVAL=0) it makes each update's changes durable, with its id, before
-  the acknowledgement, and skips updates applied before a crash (docs/persistence-model.md);
+- `checkpoint.Checkpoint` is the one place between "handled" and "acknowledged": in
+  write-through mode (BOT_PERSISTENCE_INTERVAL=0) it makes each update's changes durable, with
+  its id, before the acknowledgement, and skips updates applied before a crash;
 - `run` replaces `run_polling`/`run_webhook`: same hooks and order, signals, clean exit.
 """
 
@@ -20,14 +20,14 @@ import contextlib
 import functools
 import logging
 import signal
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from typing import Any, NoReturn, Protocol
 
 from telegram import Update
 
-from . import durable, startup
+from . import startup
+from .checkpoint import Checkpoint
 from .features import BotApplication
-from .persistence import BufferedPersistence
 
 logger = logging.getLogger(__name__)
 
@@ -131,52 +131,6 @@ class Scheduler:
             for task in stuck:  # a handler that swallowed the cancellation
                 task.cancel()
         return sum(1 for t in tasks if not t.done() or t.cancelled() or not t.result())
-
-
-class Checkpoint:
-    """Between "these updates were handled" and "tell Telegram so".
-
-    In interval mode every method returns at once: the regular save stores the changes. In
-    write-through mode (BOT_PERSISTENCE_INTERVAL=0) the Scheduler tells `handled` each update
-    that finished and, before the next update of the same chat starts, `before_next` hands the
-    changes over (unless a snapshot already did): a chat's half-done next update never rides
-    along with its predecessor's changes. Sources await `before_acknowledge` before they
-    acknowledge: one snapshot and one atomic write of everything finished meanwhile (a group
-    commit). Sources skip updates the store lists as `applied`: not repeated after a crash.
-    """
-
-    def __init__(self, application: BotApplication) -> None:
-        self._application = application
-
-    @property
-    def _write_through(self) -> BufferedPersistence | None:
-        persistence = self._application.persistence
-        if isinstance(persistence, BufferedPersistence) and persistence.write_through:
-            return persistence
-        return None
-
-    def applied(self, update_id: int) -> bool:
-        """Whether the update's changes were stored before (write-through mode only)."""
-        persistence = self._write_through
-        return persistence is not None and update_id in persistence.applied
-
-    def handled(self, update_id: int) -> int | None:
-        """Note a finished update as applied (write-through); returns the snapshot count at
-        that moment, for `before_next`."""
-        persistence = self._write_through
-        return None if persistence is None else durable.mark_applied(persistence, update_id)
-
-    async def before_next(self, epoch: int | None) -> None:
-        """Before a chat's next update: hand its previous update's changes over, unless a
-        snapshot began since that update finished (`epoch`, from `handled`)."""
-        persistence = self._write_through
-        if persistence is not None and epoch is not None and persistence.snapshots == epoch:
-            await durable.snapshot(self._application)
-
-    async def before_acknowledge(self, update_ids: Sequence[int]) -> None:
-        """Return once `update_ids` may be forgotten by Telegram; NotSavedError if not."""
-        if self._write_through is not None:
-            await durable.save_now(self._application)
 
 
 class Source(Protocol):

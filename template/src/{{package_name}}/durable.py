@@ -7,7 +7,7 @@ store does not answer: `save_now` waits a bounded time and says plainly when it 
 In write-through mode (BOT_PERSISTENCE_INTERVAL=0) these functions are the only way data
 reaches the store: `snapshot` hands the changes of finished updates over together with the
 ids of the updates applied (`mark_applied`), and `save_now` writes both in one atomic write
-before Telegram is told (delivery.Checkpoint calls them).
+before Telegram is told (checkpoint.Checkpoint calls them).
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
-from .delivery import Checkpoint, Scheduler, fail
+from .checkpoint import Checkpoint
+from .delivery import Scheduler, fail
 from .features import BotApplication
 from .persistence import StoreError
 from .startup import seconds

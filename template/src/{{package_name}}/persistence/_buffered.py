@@ -7,6 +7,7 @@ then hands the whole batch to a worker thread. So a run costs one write however 
 changed, the event loop never waits for the disk, and writes never overlap (one lock). A failed
 write keeps its changes and is retried on a timer with backoff, logged once per outage and
 once on recovery.
+
 An interval of 0 is the write-through mode: only `durable.save_now` writes, each update's
 changes together with the ids of the updates applied (the batch's "delivery" entry).
 """
@@ -26,8 +27,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER = 0.5  # seconds before the first retry of a failed save; doubles up to the interval
-# Write-through: PTB's own timer only hands data over (never saves), so it may as well sleep.
-WRITE_THROUGH_PTB_INTERVAL = 86_400
+WRITE_THROUGH_PTB_INTERVAL = 86_400  # PTB's timer would only hand data over: let it sleep
 KEPT = "the changes are kept and retried until it works"
 
 # PTB keeps these aliases in a private module; ours say the same.
@@ -69,9 +69,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         self.write_through = update_interval == 0
         interval = update_interval or WRITE_THROUGH_PTB_INTERVAL
         super().__init__(store_data=PersistenceInput(), update_interval=interval)
-        # Write-through: ids of the latest updates whose changes are stored or pending, oldest
-        # first (a dict as an ordered set); `durable.snapshot` adds to it, the store keeps it.
-        self.applied: dict[int, None] = {}
+        self.applied: dict[int, None] = {}  # write-through: latest applied update ids, in order
         self.handover = asyncio.Lock()  # held by durable.snapshot while it hands data over
         self.snapshots = 0  # how many durable.snapshot began (write-through)
         self._stored: Stored | None = None
