@@ -166,9 +166,12 @@ def test_compose_matches_its_schema_and_persistence(projects: dict[str, Path], n
     assert bot["stop_signal"] == "SIGTERM"
     assert int(bot["stop_grace_period"].removesuffix("s")) >= 30
     assert bot["environment"]["BOT_DATA_DIR"] == "/data"
-    volume = next(v.split(":")[0] for v in bot["volumes"] if v.endswith(":/data"))
-    assert volume in compose["volumes"]
     sql = RENDERS[name]["persistence"] == "sql"
+    if sql:  # PostgreSQL holds the data; each replica of `--scale bot=2` its own /data
+        assert "volumes" not in bot
+    else:
+        volume = next(v.split(":")[0] for v in bot["volumes"] if v.endswith(":/data"))
+        assert volume in compose["volumes"]
     assert set(compose["services"]) == ({"bot", "db"} if sql else {"bot"})
     if sql:
         db = compose["services"]["db"]
@@ -177,7 +180,8 @@ def test_compose_matches_its_schema_and_persistence(projects: dict[str, Path], n
         assert bot["depends_on"]["db"]["condition"] == "service_healthy"
         assert "@db:5432/" in bot["environment"]["DATABASE_URL"]
     if RENDERS[name].get("update_mode") == "webhook":
-        assert bot["ports"] == ["127.0.0.1:8443:8443"]  # behind a TLS proxy, never public
+        port = "8443-8444" if sql else "8443"  # one per replica of an sql bot
+        assert bot["ports"] == [f"127.0.0.1:{port}:8443"]  # behind a TLS proxy, never public
 
 
 # --------------------------------------------------------------------------- systemd

@@ -6,7 +6,8 @@ from telegram import BotCommand
 from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest
 
-from . import conversation, durable, error_handler, reminders
+from . import conversation, error_handler, reminders
+from .durable import register_write_through
 from .features import BotApplication, Feature
 from .jobs import restore_jobs
 from .persistence import build_persistence
@@ -39,7 +40,7 @@ def build_application(settings: Settings, request: BaseRequest | None = None) ->
     for feature in FEATURES:
         feature.register(application, settings)
     error_handler.register(application)
-    durable.register(application)  # write-through mode only
+    register_write_through(application)  # BOT_PERSISTENCE_INTERVAL=0 only
     return application
 
 

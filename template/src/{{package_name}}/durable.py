@@ -82,7 +82,7 @@ async def save_now(application: BotApplication) -> None:
         raise NotSavedError(f"saving failed ({type(error).__name__}: {error})") from error
 
 
-def register(application: BotApplication) -> None:
+def register_write_through(application: BotApplication) -> None:
     """Write-through mode: save what jobs changed outside any update every SWEEP seconds
     (PTB's own timer only hands data over then). Interval mode needs nothing."""
     persistence = application.persistence

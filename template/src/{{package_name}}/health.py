@@ -8,6 +8,7 @@ HEALTHCHECK runs it, and so can any monitor that shares the data directory."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .features import BotApplication
 from .settings import Settings
 
 HEARTBEAT_FILE = "heartbeat"
+STANDBY = "standby:"
 MISSED_BEATS = 4  # stale after this many intervals: one slow beat is not an outage
 
 
@@ -68,4 +70,22 @@ def problem(settings: Settings, now: float | None = None) -> str | None:
     limit = MISSED_BEATS * settings.heartbeat_interval
     if age > limit:
         return f"heartbeat {path} is {age:.0f} s old (over {limit:g} s): the bot hangs or stopped"
-    return path.read_text().strip() or None
+    text = path.read_text().strip()
+    return None if text.startswith(STANDBY) else text or None
+
+
+def standby(settings: Settings) -> str | None:
+    """The heartbeat's "standby: <who> is active" while this instance stands by, else None."""
+    with contextlib.suppress(OSError):
+        text = heartbeat_path(settings).read_text().strip()
+        return text if text.startswith(STANDBY) else None
+    return None
+
+
+def standby_beat(settings: Settings, line: str) -> None:
+    """A standby's heartbeat (lease.py): fresh, and saying who is active."""
+    path = heartbeat_path(settings)
+    with contextlib.suppress(OSError):
+        if time.time() - path.stat().st_mtime < 1.0 and path.read_text() == line:
+            return  # a standby looks five times a second; the file needs no more than one
+    path.write_text(line)

@@ -1,4 +1,4 @@
-"""One running bot per data directory.
+"""One running bot per data directory (the sql backend on PostgreSQL: see lease.py).
 
 Two processes on the same store both load it, both write, and the last writer silently wins.
 So the bot (and `export`/`import`) first takes an exclusive `flock` on `BOT_DATA_DIR/bot.lock`
@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 LOCK_FILE = "bot.lock"
 
@@ -52,3 +58,46 @@ def hold(data_dir: Path, what: str = "the bot") -> InstanceLock:
     os.ftruncate(descriptor, 0)
     os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
     return InstanceLock(descriptor)
+
+
+class Guard(Protocol):
+    """What keeps a second instance from writing the same store."""
+
+    def acquire(self, stopping: threading.Event, standby: Callable[[str], None]) -> bool:
+        """Wait (as a standby, where that exists) until this process may run; False if
+        `stopping` was set first. AlreadyRunningError where waiting makes no sense."""
+
+    def protect(self, persistence: Any) -> None:
+        """Make the store's writes check that this process may still write."""
+
+    def release(self) -> None:
+        """Let the next instance run (after the final save)."""
+
+    def exclusive(self, what: str) -> None:
+        """For export and import: AlreadyRunningError while a bot runs on this store."""
+
+
+class DataDirGuard:
+    """The guard of single-machine stores: the data directory's lock (a `Guard`)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._lock = InstanceLock(None)
+
+    def acquire(self, stopping: threading.Event, standby: Callable[[str], None]) -> bool:
+        self._lock = hold(self.data_dir)  # held until release() or the end of the process
+        return True
+
+    def protect(self, persistence: Any) -> None:
+        """Nothing to add: no other process can hold the lock."""
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def exclusive(self, what: str) -> None:
+        self._lock = hold(self.data_dir, what=what)
+
+
+def instance_guard(settings: Settings) -> Guard:
+    """The data directory's lock: every store of this backend lives on one machine."""
+    return DataDirGuard(settings.data_dir)

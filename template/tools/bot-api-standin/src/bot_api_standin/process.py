@@ -107,14 +107,16 @@ class BotProcess:
         }
         return {**base, **ours, **self.env}
 
-    def start(self, timeout: float = 30.0) -> None:
-        """Start the bot; return once it polls for updates or serves its webhook (started)."""
+    def start(self, timeout: float = 30.0, *, until: str | None = None) -> None:
+        """Start the bot; return once it polls for updates or serves its webhook (started),
+        or, with `until`, once this run logged that text (e.g. "standby:")."""
         if self.running:
             raise RuntimeError("the bot is already running")
         api = self.server.api
         mark = len(api.calls)
         self.starts += 1
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        logged = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             log.write(f"--- start {self.starts} of python -m {self.module} ---\n".encode())
             log.flush()
@@ -129,7 +131,7 @@ class BotProcess:
         process = self._process
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._started(mark):
+            if self._started(mark) if until is None else until in self.log_since(logged):
                 return
             if process.poll() is not None:
                 raise RuntimeError(
@@ -209,6 +211,12 @@ class BotProcess:
         if self._relay is not None:
             self._relay.stop()
             self._relay = None
+
+    def log_since(self, offset: int) -> str:
+        """What the bot printed after `offset` bytes of the log."""
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode("utf-8", errors="replace")
 
     def _tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.splitlines()[-lines:])
