@@ -23,7 +23,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 def test_failover_tests_pass_on_postgresql(project: Project) -> None:
     run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "select 1"], Path())
-    tests = ("pytest", "-q", "-p", "no:cacheprovider", "tests/test_failover.py")
+    tests = ("pytest", "-q", "-p", "no:cacheprovider", "tests/instances")
     result = project.run(*tests, TEST_DATABASE_URL=POSTGRES_URL)
     assert "5 passed" in result.stdout, result.stdout
     assert "skipped" not in result.stdout, result.stdout

@@ -16,12 +16,12 @@ from .model import (
     FAKE_TOKEN,
     BotAPIError,
     Call,
-    JSONDict,
     SentMessage,
     Upload,
     scope_key,
 )
 from .transport import UpdateQueue, short
+from .user_messages import text_content
 
 __all__ = ["FAKE_TOKEN", "BotAPIError", "Call", "FakeBotAPI", "SentMessage", "Upload"]
 T = TypeVar("T")
@@ -40,28 +40,16 @@ class FakeBotAPI(UpdateQueue):
         chat_id: int | None = None,
         first_name: str = "Alice",
     ) -> int:
-        """A user writes `text` (a bot_command entity if it starts with "/"); returns update_id."""
+        """A user writes `text` (a bot_command entity if it starts with "/"); returns update_id.
+        A one-time reply keyboard that offered `text` goes away, as in Telegram's apps."""
         with self._cond:
-            user = self._user(user_id, first_name)
-            chat = self._chat_for(user, chat_id)
-            message: JSONDict = {
-                "message_id": next(self._ids),
-                "from": user,
-                "chat": chat,
-                "date": int(time.time()),
-                "text": text,
-            }
-            if text.startswith("/"):
-                command = text.split(maxsplit=1)[0]
-                message["entities"] = [
-                    {"type": "bot_command", "offset": 0, "length": len(command)}
-                ]
-            self._messages[chat["id"], message["message_id"]] = message
-            keyboard = self._reply_keyboards.get(chat["id"])
+            chat = user_id if chat_id is None else chat_id
+            keyboard = self._reply_keyboards.get(chat)
             one_time = keyboard and (keyboard.reply_markup or {}).get("one_time_keyboard")
             if keyboard and one_time and any(text in row for row in keyboard.keyboard):
-                del self._reply_keyboards[chat["id"]]
-            return self._push_update({"message": message})
+                del self._reply_keyboards[chat]
+            who = {"user_id": user_id, "chat_id": chat_id, "first_name": first_name}
+            return self.post(text_content(text), **who)
 
     def press_button(
         self,

@@ -113,15 +113,7 @@ def stored_file(state: BotState, p: Params, files: Mapping[str, Upload], name: s
     if value and value.startswith("attach://"):
         upload = files.get(value.removeprefix("attach://"))
     if upload is not None:
-        file_id = f"offline-{name}-{next(state._ids)}"
-        state.uploads[file_id] = upload
-        return {
-            "file_id": file_id,
-            "file_unique_id": file_id,
-            "file_size": len(upload.content),
-            "file_name": upload.filename,
-            "mime_type": upload.mimetype,
-        }
+        return keep(state, upload, name)
     if value in state.uploads:
         known = state.uploads[value]
         return {"file_id": value, "file_unique_id": value, "file_name": known.filename}

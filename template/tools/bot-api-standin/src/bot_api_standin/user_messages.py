@@ -56,11 +56,7 @@ class UserMessages(BotState):
 
     def reply(self, message_id: int, text: str, **who: Any) -> int:
         """A user replies to message `message_id` (the bot's or anyone's) with `text`."""
-        content: JSONDict = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return self.post(content, reply_to=message_id, **who)
+        return self.post(text_content(text), reply_to=message_id, **who)
 
     def send_photo(self, data: bytes = TINY_PNG, *, caption: str | None = None, **who: Any) -> int:
         """A user sends a photo; Telegram offers it in two sizes (both download `data`)."""
@@ -134,3 +130,12 @@ class UserMessages(BotState):
 
 def _captioned(content: JSONDict, caption: str | None) -> JSONDict:
     return {**content, "caption": caption} if caption else content
+
+
+def text_content(text: str) -> JSONDict:
+    """A text message's fields: a command gets its bot_command entity, as Telegram adds it."""
+    content: JSONDict = {"text": text}
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return content
