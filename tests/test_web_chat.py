@@ -1,6 +1,7 @@
 """The generated project's web chat in real headless Chromium (Debian's chromium and
-chromium-driver through Selenium): the example conversation, a crash, and the store panel
-showing the state that survived. It fails, never skips, without a browser: CI installs one.
+chromium-driver through Selenium): the example conversation, a crash, the store panel
+showing the state that survived, and a photo shown in the chat. It fails, never skips,
+without a browser: CI installs one.
 
 The screenshot goes to a temporary file; with UPDATE_SCREENSHOT=1 it replaces
 docs/img/web-chat.png (the docs show it), so a normal run never changes the tree.
@@ -112,6 +113,14 @@ def test_conversation_crash_and_restored_state(
     wait_text(browser, "log", "age - 23", times=2)
     wait_text(browser, "panel", '"age": "23"')
     wait_text(browser, "saved", "last save")
+    browser.find_element(By.CSS_SELECTOR, "button[data-a='photo']").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: b.execute_script(
+            "return [...document.querySelectorAll('#log img')]"
+            ".some(i => i.complete && i.naturalWidth > 0)"
+        ),
+        "the photo the user sent is not shown",
+    )
     target = SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") == "1" else tmp_path / "shot.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(target))

@@ -55,8 +55,9 @@ def send_media_group(state: BotState, p: Params, f: dict[str, Upload]) -> list[J
         )
         if caption:
             body["caption"] = caption
+        name, file_id = file.get("file_name"), file.get("file_id")
         shown = SentMessage(
-            0, 0, caption, parse_mode=mode, kind=kind, file_name=file.get("file_name")
+            0, 0, caption, parse_mode=mode, kind=kind, file_name=name, file_id=file_id
         )
         sent.append(state._store(chat, Params({}), body, shown))
     return sent

@@ -76,7 +76,7 @@ def _send_media(state: BotState, p: Params, f: dict[str, Upload], name: str) -> 
     if field == "sticker":
         file.pop("file_name", None)
         file["is_animated"] = file["is_video"] = False
-    return state._media(chat, p, {field: file}, field, file.get("file_name"))
+    return state._media(chat, p, {field: file}, field, file)
 
 
 def _register(name: str) -> None:
@@ -96,14 +96,14 @@ def send_photo(state: BotState, p: Params, f: dict[str, Upload]) -> JSONDict:
     chat = state._known_chat(p)
     file = stored_file(state, p, f, "photo")
     photo = [{**file, "width": 320, "height": 240}]
-    return state._media(chat, p, {"photo": photo}, "photo", None)
+    return state._media(chat, p, {"photo": photo}, "photo", {"file_id": file["file_id"]})
 
 
 @method("sendDocument")
 def send_document(state: BotState, p: Params, f: dict[str, Upload]) -> JSONDict:
     chat = state._known_chat(p)
     file = stored_file(state, p, f, "document")
-    return state._media(chat, p, {"document": file}, "document", file.get("file_name"))
+    return state._media(chat, p, {"document": file}, "document", file)
 
 
 def stored_file(state: BotState, p: Params, files: Mapping[str, Upload], name: str) -> JSONDict:

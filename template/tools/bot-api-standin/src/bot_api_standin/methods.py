@@ -8,6 +8,7 @@ Errors are raised as `BotAPIError` with Telegram's wording, so PTB raises what i
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import re
 import threading
@@ -109,14 +110,20 @@ class BotState:
         return self._store(chat, p, {"text": text}, SentMessage(0, 0, text, parse_mode=parse_mode))
 
     def _media(
-        self, chat: JSONDict, p: Params, body: JSONDict, kind: str, name: str | None
+        self, chat: JSONDict, p: Params, body: JSONDict, kind: str, file: JSONDict
     ) -> JSONDict:
         caption, parse_mode = checked_text(
             p, "caption", MAX_CAPTION, "message caption", optional=True
         )
         if caption:
             body["caption"] = caption
-        shown = SentMessage(0, 0, caption, parse_mode=parse_mode, kind=kind, file_name=name)
+        shown = SentMessage(
+            *(0, 0, caption),
+            parse_mode=parse_mode,
+            kind=kind,
+            file_name=file.get("file_name"),
+            file_id=file.get("file_id"),
+        )
         return self._store(chat, p, body, shown)
 
     def _store(self, chat: JSONDict, p: Params, body: JSONDict, shown: SentMessage) -> JSONDict:
@@ -136,14 +143,8 @@ class BotState:
             message["reply_markup"] = markup
             self._markups[key] = markup
         self._messages[key] = message
-        shown = SentMessage(
-            message["message_id"],
-            chat["id"],
-            shown.text,
-            markup,
-            shown.parse_mode,
-            shown.kind,
-            file_name=shown.file_name,
+        shown = dataclasses.replace(
+            shown, message_id=message["message_id"], chat_id=chat["id"], reply_markup=markup
         )
         if markup and "keyboard" in markup:
             self._reply_keyboards[chat["id"]] = shown

@@ -68,6 +68,7 @@ class SentMessage:
     kind: str = "text"
     edited: bool = False
     file_name: str | None = None
+    file_id: str | None = None  # of a photo or file the bot sent (see `uploads`)
 
     @property
     def keyboard(self) -> list[list[str]]:

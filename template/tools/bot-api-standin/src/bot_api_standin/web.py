@@ -67,7 +67,7 @@ class WebChat:
         elif action == "press":
             self._press(str(body["label"]), who, name)
         elif action == "photo":
-            self.timeline.add_user(chat_id, name, "[photo]")
+            self.timeline.add_user(chat_id, name, "", image=TINY_PNG)
             self.api.send_photo(TINY_PNG, **who)
         elif action == "document":
             self.timeline.add_user(chat_id, name, "[document notes.txt]")

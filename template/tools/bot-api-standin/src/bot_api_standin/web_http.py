@@ -1,6 +1,7 @@
 """The web chat's HTTP side: the page, and a small JSON API the page (and tests) call.
 
 GET /                 the page           GET /api/state?user=alice&chat=private
+GET /api/file?id=ID   a photo or file the bot sent
 POST /api/send        {"user", "chat", "text"}     POST /api/press {"user", "chat", "label"}
 POST /api/photo|document|location  {"user", "chat"}   POST /api/restart | /api/crash
 Only JSON is read from the network: nothing a request carries is ever run.
@@ -13,6 +14,8 @@ from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .web_view import sent_file
 
 PAGE = resources.files(__package__).joinpath("web_chat.html")
 MAX_BODY = 1 << 20
@@ -28,6 +31,14 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/api/state":
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
             self._json(200, self.server.chat.state(query))  # type: ignore[attr-defined]
+        elif url.path == "/api/file":
+            file_id = parse_qs(url.query).get("id", [""])[-1]
+            found = sent_file(self.server.chat.api, file_id)  # type: ignore[attr-defined]
+            if found is None:
+                self._json(404, {"error": "no such file"})
+                return
+            content, kind, inline = found
+            self._send(200, content, kind, download=not inline)
         else:
             self._json(404, {"error": "not found"})
 
@@ -55,9 +66,12 @@ class Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, value: Any) -> None:
         self._send(status, json.dumps(value).encode(), "application/json")
 
-    def _send(self, status: int, body: bytes, kind: str) -> None:
+    def _send(self, status: int, body: bytes, kind: str, download: bool = False) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if download:
+            self.send_header("Content-Disposition", "attachment")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()

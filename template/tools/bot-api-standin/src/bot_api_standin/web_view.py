@@ -7,10 +7,12 @@ stand-in records only what the bot sent.
 from __future__ import annotations
 
 import threading
+from base64 import b64encode
 from typing import Any
+from urllib.parse import quote
 
 from .botapi import FakeBotAPI
-from .model import SentMessage
+from .model import SentMessage, Upload
 
 USERS = {"alice": (1001, "Alice"), "bob": (1002, "Bob")}
 GROUP_ID = -100123
@@ -26,12 +28,15 @@ class Timeline:
         self._items: list[dict[str, Any]] = []
         self._by_id: dict[tuple[int, int], dict[str, Any]] = {}
 
-    def add_user(self, chat_id: int, name: str, text: str) -> None:
+    def add_user(self, chat_id: int, name: str, text: str, image: bytes | None = None) -> None:
+        """A user's own bubble; `image` (a PNG) is shown in it, as a photo the user sent."""
+        bubble = {"chat_id": chat_id, "from": name, "text": text, "bot": False, "buttons": []}
+        if image is not None:
+            data_url = "data:image/png;base64," + b64encode(image).decode()
+            bubble |= {"kind": "photo", "file": data_url}
         with self._lock:
             self._catch_up()
-            self._items.append(
-                {"chat_id": chat_id, "from": name, "text": text, "bot": False, "buttons": []}
-            )
+            self._items.append(bubble)
 
     def view(self, chat_id: int) -> list[dict[str, Any]]:
         with self._lock:
@@ -61,9 +66,23 @@ def _bubble(message: SentMessage) -> dict[str, Any]:
         "text": message.text,
         "kind": message.kind,
         "file_name": message.file_name,
+        "file": f"api/file?id={quote(message.file_id)}" if message.file_id else None,
         "edited": message.edited,
         "inline": message.is_inline,
         "buttons": [[label for label, _ in row] for row in message.buttons],
         "callbacks": [[data for _, data in row] for row in message.buttons],
         "remove_keyboard": bool(markup.get("remove_keyboard")),
     }
+
+
+SHOWN_INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # never SVG: it runs code
+
+
+def sent_file(api: FakeBotAPI, file_id: str) -> tuple[bytes, str, bool] | None:
+    """A file the bot sent, for the page: its bytes, the type to serve it as, and whether the
+    page may show it inline (plain images only; anything else is offered as a download)."""
+    upload: Upload | None = api.uploads.get(file_id)
+    if upload is None:
+        return None
+    inline = upload.mimetype in SHOWN_INLINE
+    return upload.content, upload.mimetype if inline else "application/octet-stream", inline
