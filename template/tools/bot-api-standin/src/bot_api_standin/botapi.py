@@ -48,8 +48,8 @@ class FakeBotAPI(UpdateQueue):
             one_time = keyboard and (keyboard.reply_markup or {}).get("one_time_keyboard")
             if keyboard and one_time and any(text in row for row in keyboard.keyboard):
                 del self._reply_keyboards[chat]
-            who = {"user_id": user_id, "chat_id": chat_id, "first_name": first_name}
-            return self.post(text_content(text), **who)
+            content = text_content(text)
+            return self.post(content, user_id=user_id, chat_id=chat_id, first_name=first_name)
 
     def press_button(
         self,
