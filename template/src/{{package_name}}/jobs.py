@@ -1,10 +1,12 @@
 """Jobs that survive restarts: each saved as data (a JSON-safe spec) and run through a registry.
 
 PTB's JobQueue keeps jobs in memory and a callback cannot be saved, so each job is kept twice:
-a PTB job that runs it, and a spec in `bot_data["persistent_jobs"]` (type, UTC due time, chat,
-user, data) that every backend saves. `restore_jobs` (post_init) schedules each spec again at
-its time, an overdue one at once with its lateness logged; an unknown `type` stops the start
-with the fix. At most once: set, cancel and run wait for a save (save_now); docs/reminders.md.
+a PTB job that runs it, and a spec (type, UTC due time, chat, user, data) that the store keeps
+as an entry of its own (a row on sql and custom), so setting one writes one row however many
+are pending. `restore_jobs` (post_init) schedules each spec again at its time, an overdue one
+at once with its lateness logged; an unknown `type` stops the start with the fix. At most
+once: set, cancel and run wait for a save (save_now); docs/reminders.md. Specs that earlier
+versions kept in `bot_data["persistent_jobs"]` move to entries of their own at the first start.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable, Coroutine, Iterable
+import time
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypedDict
 
@@ -20,13 +23,13 @@ from telegram.ext import ContextTypes, JobQueue
 
 from .durable import NotSavedError, save_now, snapshot
 from .features import BotApplication
-from .persistence import StoreError
+from .persistence import BufferedPersistence, StoreError
 
 logger = logging.getLogger(__name__)
 
 JobCallback = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
-JOBS_KEY = "persistent_jobs"
+JOBS_KEY = "persistent_jobs"  # where earlier versions kept the specs, in bot_data
 # A job running this much after its due time was held up (usually: the bot was down); say so.
 LATE_AFTER_SECONDS = 1.0
 # APScheduler skips a job more than 1 s late by default; a saved job must run however late.
@@ -73,10 +76,16 @@ async def discard_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.info("Dropped saved job %s: its type is retired", context.job and context.job.name)
 
 
-def saved_jobs(application: BotApplication) -> dict[str, JobSpec]:
+def saved_jobs(application: BotApplication) -> Mapping[str, JobSpec]:
     """The specs of all pending persistent jobs, keyed by job id (also the PTB job's name)."""
-    jobs: dict[str, JobSpec] = application.bot_data.setdefault(JOBS_KEY, {})
-    return jobs
+    return _store(application).jobs
+
+
+def _store(application: BotApplication) -> BufferedPersistence:
+    persistence = application.persistence
+    if not isinstance(persistence, BufferedPersistence):
+        raise RuntimeError("persistent jobs need the template's persistence (build_persistence)")
+    return persistence
 
 
 async def schedule_job(
@@ -106,14 +115,14 @@ async def schedule_job(
         raise ValueError("a job's due time must be timezone-aware, e.g. in timezone.utc")
     delay = when if isinstance(when, (datetime, timedelta)) else timedelta(seconds=when)
     due = delay if isinstance(delay, datetime) else _now() + delay
-    jobs = saved_jobs(application)
+    store = _store(application)
     if job_id is None:
-        job_id = _new_id(type_name, jobs)
+        job_id = _new_id(type_name, store.jobs)
     else:  # replaces the pending job of that id, if any
         _drop_from_queue(application, job_id)
     utc = due.astimezone(timezone.utc).isoformat()
     spec = JobSpec(type=type_name, due=utc, chat_id=chat_id, user_id=user_id, data=data)
-    jobs[job_id] = spec
+    store.set_job(job_id, spec)
     _add_to_queue(application, job_id, spec)
     if save:
         try:
@@ -129,10 +138,11 @@ async def cancel_jobs(
     application: BotApplication, job_ids: Iterable[str], *, save: bool = True
 ) -> int:
     """Cancel jobs by id and save at once (unless `save=False`); returns how many were pending."""
-    jobs = saved_jobs(application)
+    store = _store(application)
     cancelled = 0
     for job_id in job_ids:
-        cancelled += jobs.pop(job_id, None) is not None
+        cancelled += job_id in store.jobs
+        store.drop_job(job_id)
         _drop_from_queue(application, job_id)
     if cancelled and save:
         await save_now(application)
@@ -141,6 +151,8 @@ async def cancel_jobs(
 
 async def restore_jobs(application: BotApplication) -> None:
     """Schedule every saved job again; raise `JobRestoreError` if any cannot be."""
+    started = time.perf_counter()
+    await _move_from_bot_data(application)
     jobs = saved_jobs(application)
     problems: dict[str, list[str]] = {}
     for job_id, spec in jobs.items():
@@ -148,14 +160,39 @@ async def restore_jobs(application: BotApplication) -> None:
             problems.setdefault(problem, []).append(job_id)
     if problems:
         raise JobRestoreError(
-            f"cannot restore saved jobs in bot_data[{JOBS_KEY!r}]: "
+            "cannot restore saved jobs: "
             + "; ".join(f"{problem} (jobs {_shorten(ids)})" for problem, ids in problems.items())
         )
     overdue = sum(_due(spec) < _now() for spec in jobs.values())
     for job_id, spec in jobs.items():
         _add_to_queue(application, job_id, spec)
     if jobs:
-        logger.info("Restored %d saved job(s); %d overdue, run now", len(jobs), overdue)
+        seconds = time.perf_counter() - started
+        logger.info(
+            "Restored %d saved job(s) in %.2f s; %d overdue, run now", len(jobs), seconds, overdue
+        )
+
+
+async def _move_from_bot_data(application: BotApplication) -> None:
+    """Specs kept in bot_data by earlier versions become entries of their own, in one save."""
+    legacy = application.bot_data.get(JOBS_KEY)
+    if legacy is None:
+        return
+    if not isinstance(legacy, dict):
+        raise JobRestoreError(
+            f"bot_data[{JOBS_KEY!r}] is not a dict of saved jobs: restore it from a backup "
+            "or delete it"
+        )
+    store = _store(application)
+    for job_id, spec in legacy.items():
+        store.set_job(str(job_id), spec)
+    del application.bot_data[JOBS_KEY]
+    try:
+        await save_now(application)  # bot_data without them and the entries: one write
+    except NotSavedError as error:  # kept in memory; the store's retries write them
+        logger.warning("Saved jobs moved out of bot_data, not saved yet: %s", error)
+        return
+    logger.info("Moved %d saved job(s) from bot_data to entries of their own", len(legacy))
 
 
 async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -163,9 +200,11 @@ async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     job = context.job
     if job is None or job.name is None:
         return
-    spec = saved_jobs(context.application).pop(job.name, None)
+    store = _store(context.application)
+    spec = store.jobs.get(job.name)
     if spec is None:  # cancelled while PTB was already starting it
         return
+    store.drop_job(job.name)
     late = (_now() - _due(spec)).total_seconds()
     if late > LATE_AFTER_SECONDS:
         what = spec["type"].capitalize().replace("_", " ")
@@ -176,7 +215,7 @@ async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await save_now(context.application)
     except NotSavedError as error:  # run it once the store takes the save: at most once
-        saved_jobs(context.application)[job.name] = spec
+        store.set_job(job.name, spec)
         await snapshot(context.application)
         _add_to_queue(context.application, job.name, spec, retry_in=RUN_RETRY)
         logger.info("Job %s waits for the store (%s); retry in %g s", job.name, error, RUN_RETRY)
@@ -203,7 +242,7 @@ def _drop_from_queue(application: BotApplication, job_id: str) -> None:
         job.schedule_removal()
 
 
-def _new_id(type_name: str, jobs: dict[str, JobSpec]) -> str:
+def _new_id(type_name: str, jobs: Mapping[str, JobSpec]) -> str:
     job_id = f"{type_name}-{secrets.token_hex(6)}"
     return job_id if job_id not in jobs else _new_id(type_name, jobs)
 

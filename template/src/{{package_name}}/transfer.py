@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from telegram.ext import BaseHandler, BasePersistence, ConversationHandler
 
 from . import export_file
 from .app import BotApplication, build_application
+from .jobs import JOBS_KEY
 from .persistence import BufferedPersistence, StoreError
 from .settings import Settings, prepare_data_dir
 
@@ -44,10 +46,15 @@ async def read_store(application: BotApplication) -> dict[str, Any]:
     """Everything the application's store holds, as python-telegram-bot would load it."""
     persistence = application.persistence
     assert persistence is not None
+    bot_data = await persistence.get_bot_data()
+    if isinstance(persistence, BufferedPersistence) and (jobs := dict(persistence.jobs)):
+        # Saved jobs travel where earlier versions kept them; the new store's first start
+        # moves them to entries of their own (jobs.restore_jobs), so old exports still work.
+        bot_data = bot_data | {JOBS_KEY: jobs}
     return {
         "user_data": dict(await persistence.get_user_data()),
         "chat_data": dict(await persistence.get_chat_data()),
-        "bot_data": await persistence.get_bot_data(),
+        "bot_data": bot_data,
         "callback_data": await persistence.get_callback_data(),
         "conversations": {
             name: dict(await persistence.get_conversations(name))
@@ -58,7 +65,7 @@ async def read_store(application: BotApplication) -> dict[str, Any]:
 
 async def snapshot(settings: Settings) -> dict[str, Any]:
     """`read_store` of the configured store, which is closed again untouched."""
-    application = build_application(settings)
+    application = build_application(replace(settings, lazy_load=False))  # all users
     try:
         return await read_store(application)
     finally:
@@ -84,7 +91,7 @@ def describe(numbers: dict[str, int]) -> str:
 
 async def fill_store(settings: Settings, data: dict[str, Any]) -> dict[str, int]:
     """Copy exported data into the (empty) configured store, then verify it by reloading."""
-    application = build_application(settings)
+    application = build_application(replace(settings, lazy_load=False))  # all users
     persistence = application.persistence
     assert persistence is not None
     try:
@@ -96,9 +103,11 @@ async def fill_store(settings: Settings, data: dict[str, Any]) -> dict[str, int]
             )
         try:
             await write_all(persistence, data)
-            # The store would save the rest and leave these out: an import is all or nothing.
-            if isinstance(persistence, BufferedPersistence) and persistence.unstorable():
-                raise StoreError(f"cannot save {persistence.unstorable()[0]} in this store")
+            if isinstance(persistence, BufferedPersistence):
+                await persistence.save()  # values are checked as they are written
+                # The store saved the rest and left these out: an import is all or nothing.
+                if persistence.unstorable():
+                    raise StoreError(f"cannot save {persistence.unstorable()[0]} in this store")
         except Exception as error:
             await drop_all(persistence, data)  # the store stays empty
             raise StoreError(

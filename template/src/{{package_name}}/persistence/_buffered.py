@@ -1,12 +1,15 @@
 """The buffering every backend shares: PTB's update_* calls land in memory, one thread writes.
 
 PTB calls all update_* of one `Application.update_persistence()` run through asyncio.gather.
-Each call only records the change in a batch keyed (kind, conversation name, key); the first
-one schedules a save task that yields to the loop once (so the rest of the run lands too) and
-then hands the whole batch to a worker thread. So a run costs one write however many users
-changed, the event loop never waits for the disk, and writes never overlap (one lock). A failed
-write keeps its changes and is retried on a timer with backoff, logged once per outage and
-once on recovery.
+Each call only puts the value (PTB's own deep copy, which nobody changes) in a batch keyed
+(kind, conversation name, key); the first one schedules a save task that yields to the loop
+once (so the rest of the run lands too) and then hands the whole batch to a worker thread,
+which encodes and writes it. So a run costs one write however many users changed, the event
+loop spends a dict assignment per change (10,000 changed users of a million: see
+docs/backends.md), writes never overlap (one lock). A failed write keeps its changes and is
+retried on a timer with backoff, logged once per outage and once on recovery.
+
+Saved jobs (jobs.py) are a kind of their own, one entry per job, so setting one writes one row.
 
 An interval of 0 is the write-through mode: only `durable.save_now` writes, each update's
 changes together with the ids of the updates applied (the batch's "delivery" entry).
@@ -20,7 +23,9 @@ import gc
 import logging
 import time
 from abc import abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -37,9 +42,9 @@ ConversationDict = dict[ConversationKey, object]
 CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 BatchKey = tuple[str, str, Any]
 """(kind, conversation name or "", key): kind is user_data, chat_data, bot_data, callback_data,
-conversations or delivery; bot_data, callback_data and delivery have the key ""."""
+conversations, delivery or jobs; bot_data, callback_data and delivery have the key ""."""
 Batch = dict[BatchKey, Any]
-"""Changes since the last write: what `_entry` made of each value, or None to delete."""
+"""Changes since the last write: the new value, or None to delete."""
 
 
 class StoreError(RuntimeError):
@@ -56,13 +61,14 @@ class Stored:
     callback_data: CDCData | None = None
     conversations: dict[str, ConversationDict] = field(default_factory=dict)
     delivery: list[int] = field(default_factory=list)  # write-through: the applied update ids
+    jobs: dict[str, Any] = field(default_factory=dict)  # saved job specs by id (jobs.py)
 
 
 class BufferedPersistence(BasePersistence[Data, Data, Data]):
     """A BasePersistence whose backend only reads everything once and writes batches.
 
-    A backend implements `_read` and `_write` (both run in a worker thread) and may override
-    `_entry` (on the loop, per changed value: where bad values are caught) and `_close`.
+    A backend implements `_read` and `_write` (both run in a worker thread, where values are
+    encoded and bad ones caught) and may override `_close`.
     """
 
     def __init__(self, update_interval: float) -> None:
@@ -90,10 +96,6 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
     @abstractmethod
     def _write(self, batch: Batch) -> None:
         """Make `batch` durable, all or nothing (worker thread, never two at once)."""
-
-    def _entry(self, what: str, key: BatchKey, value: object) -> tuple[BatchKey, Any] | None:
-        """What the batch records for a value (None: delete) named `what`; None skips it."""
-        return key, value
 
     def _close(self) -> None:
         """Release connections after a flush (worker thread); the next write reopens them."""
@@ -133,45 +135,59 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
     async def get_conversations(self, name: str) -> ConversationDict:
         return (await self._load()).conversations.get(name, {})
 
-    def _record(self, what: str, key: BatchKey, value: object) -> None:
-        entry = self._entry(what, key, value)
-        if entry is not None:
-            self._pending[entry[0]] = entry[1]
-            self._changed()
+    def _record(self, key: BatchKey, value: object) -> None:
+        self._pending[key] = value
+        self._changed()
+
+    @property
+    def jobs(self) -> Mapping[str, Any]:
+        """The saved job specs by id, read-only: `set_job` and `drop_job` change them."""
+        assert self._stored is not None, "the store is loaded by Application.initialize()"
+        return MappingProxyType(self._stored.jobs)
+
+    def set_job(self, job_id: str, spec: Any) -> None:
+        """Save a job's spec (a JSON-safe value) as an entry of its own."""
+        assert self._stored is not None, "the store is loaded by Application.initialize()"
+        self._stored.jobs[job_id] = spec
+        self._record(("jobs", "", job_id), spec)
+
+    def drop_job(self, job_id: str) -> None:
+        """Delete a job's entry, if saved."""
+        if self._stored is not None and self._stored.jobs.pop(job_id, None) is not None:
+            self._record(("jobs", "", job_id), None)
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
-        self._record(f"user_data of user {user_id}", ("user_data", "", user_id), data)
+        self._record(("user_data", "", user_id), data)
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
-        self._record(f"chat_data of chat {chat_id}", ("chat_data", "", chat_id), data)
+        self._record(("chat_data", "", chat_id), data)
 
     async def update_bot_data(self, data: Data) -> None:
         # PTB calls this on every run; an unchanged bot_data must not cost a write.
         if data != self._last_bot_data:
             self._last_bot_data = data
-            self._record("bot_data", ("bot_data", "", ""), data)
+            self._record(("bot_data", "", ""), data)
 
     async def update_callback_data(self, data: CDCData) -> None:
         if data != self._last_callback_data:
             self._last_callback_data = data
-            self._record("callback_data", ("callback_data", "", ""), data)
+            self._record(("callback_data", "", ""), data)
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         """A conversation that ended (None) is deleted, not stored as None forever."""
-        what = f"state of conversation {name!r} {key}"
-        self._record(what, ("conversations", name, key), new_state)
+        self._record(("conversations", name, key), new_state)
 
     def note_applied(self, update_ids: list[int]) -> None:
         """Write-through: store `update_ids` as applied, in the same write as their changes."""
-        self._record("delivery", ("delivery", "", ""), update_ids)
+        self._record(("delivery", "", ""), update_ids)
 
     async def drop_user_data(self, user_id: int) -> None:
-        self._record("", ("user_data", "", user_id), None)
+        self._record(("user_data", "", user_id), None)
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        self._record("", ("chat_data", "", chat_id), None)
+        self._record(("chat_data", "", chat_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
         """Nothing to do: this process is the only writer, so memory is already current."""
