@@ -17,6 +17,8 @@ package's `BufferedPersistence` that holds the same users in memory), measured i
 under the same conditions; runs alternate between it and the store. "busy" adds one CPU-bound
 process competing for the cores. Each row is the median of `--runs` runs (p50, p99 and max each
 taken separately); the ratio is the store's median p99 over the baseline's. Target: <= 1.5x.
+"changes/s" is the churn the bot kept up with (below `--rate`: it fell behind, and latency then
+grows with the queue); "bot CPU %" is the bot process's CPU time over the window (100: a core).
 
 Run from the template repository: with no --project it renders each backend with copier into a
 temporary directory and installs it with `uv sync` (copier and uv needed); with --project it
@@ -24,8 +26,11 @@ uses projects already generated and synced (their `.venv/bin/python`). The sql b
 SQLite, and also on PostgreSQL (a fresh schema, dropped after) with --postgres:
 
     python benchmarks/latency.py [--project PATH ...] [--backends pickle json custom sql]
-                                 [--users 10000] [--rate 100] [--seconds 30] [--runs 3]
-                                 [--conditions idle busy] [--postgres postgresql://...]
+                                 [--users 10000] [--rate 100] [--seconds 30] [--warmup 3]
+                                 [--runs 3] [--conditions idle busy]
+                                 [--postgres postgresql://postgres@127.0.0.1:5432/test]
+
+--backends applies only to rendering; with --project each project's own backend is measured.
 """
 
 from __future__ import annotations
@@ -201,7 +206,6 @@ class Load:
         self.probes: collections.deque[float] = collections.deque()  # send times, unanswered
         self.answered: list[tuple[float, float]] = []  # (sent, latency)
         self.changed: list[float] = []  # when each fact change was confirmed
-        self.unexpected = 0
         self.stopping = threading.Event()
         self.sending = threading.Event()
         self._cursor = 0
@@ -280,8 +284,6 @@ class Load:
             del self.step[user]
             self.changed.append(seen)
             self.idle.append(user)
-        elif step is not None:
-            self.unexpected += 1
 
 
 def cpu_seconds(pid: int | None) -> float:
@@ -389,7 +391,8 @@ def baseline_bot(package: str, users: int) -> int:
         return NoWrites(settings.persistence_interval)
 
     original = persistence.build_persistence
-    for name, module in list(sys.modules.items()):
+    modules: dict[str, Any] = dict(sys.modules)
+    for name, module in modules.items():
         ours = name == package or name.startswith(f"{package}.")
         if ours and getattr(module, "build_persistence", None) is original:
             module.build_persistence = build_persistence

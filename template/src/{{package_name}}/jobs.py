@@ -152,8 +152,8 @@ async def cancel_jobs(
 async def restore_jobs(application: BotApplication) -> None:
     """Schedule every saved job again; raise `JobRestoreError` if any cannot be."""
     started = time.perf_counter()
-    await _move_from_bot_data(application)
-    jobs = saved_jobs(application)
+    legacy = _kept_in_bot_data(application)
+    jobs = {**saved_jobs(application), **legacy}
     problems: dict[str, list[str]] = {}
     for job_id, spec in jobs.items():
         if problem := _check(application, spec):
@@ -163,6 +163,8 @@ async def restore_jobs(application: BotApplication) -> None:
             "cannot restore saved jobs: "
             + "; ".join(f"{problem} (jobs {_shorten(ids)})" for problem, ids in problems.items())
         )
+    if legacy:  # checked first: a refused start leaves the store as it was
+        await _move_from_bot_data(application, legacy)
     overdue = sum(_due(spec) < _now() for spec in jobs.values())
     for job_id, spec in jobs.items():
         _add_to_queue(application, job_id, spec)
@@ -173,19 +175,22 @@ async def restore_jobs(application: BotApplication) -> None:
         )
 
 
-async def _move_from_bot_data(application: BotApplication) -> None:
-    """Specs kept in bot_data by earlier versions become entries of their own, in one save."""
-    legacy = application.bot_data.get(JOBS_KEY)
-    if legacy is None:
-        return
+def _kept_in_bot_data(application: BotApplication) -> dict[str, Any]:
+    """Specs that earlier versions kept in bot_data, by job id."""
+    legacy = application.bot_data.get(JOBS_KEY, {})
     if not isinstance(legacy, dict):
         raise JobRestoreError(
             f"bot_data[{JOBS_KEY!r}] is not a dict of saved jobs: restore it from a backup "
             "or delete it"
         )
+    return {str(job_id): spec for job_id, spec in legacy.items()}
+
+
+async def _move_from_bot_data(application: BotApplication, legacy: dict[str, Any]) -> None:
+    """Specs kept in bot_data by earlier versions become entries of their own, in one save."""
     store = _store(application)
     for job_id, spec in legacy.items():
-        store.set_job(str(job_id), spec)
+        store.set_job(job_id, spec)
     del application.bot_data[JOBS_KEY]
     try:
         await save_now(application)  # bot_data without them and the entries: one write
