@@ -17,7 +17,7 @@ package's `BufferedPersistence` that holds the same users in memory), measured i
 under the same conditions; runs alternate between it and the store. "busy" adds one CPU-bound
 process competing for the cores. Each row is the median of `--runs` runs (p50, p99 and max each
 taken separately); the ratio is the store's median p99 over the baseline's. Target: <= 1.5x.
-"changes/s" is the churn the bot kept up with (below `--rate`: it fell behind, and latency then
+"changes/s" is the churn the bot kept up with ("behind": under 90% of `--rate`, so latency then
 grows with the queue); "bot CPU %" is the bot process's CPU time over the window (100: a core).
 
 Run from the template repository: with no --project it renders each backend with copier into a
@@ -69,6 +69,7 @@ CATEGORIES = {
     "Number of siblings": ("0", "3"),
 }
 COLOURS = ("red", "green", "blue", "yellow", "purple")
+BEHIND = 0.9  # below this share of --rate the bot did not keep up with the churn
 GRACE = 15.0  # seconds a probe may still be answered after the run before it counts as lost
 BASELINE = "baseline"
 RUNNER = "latency_baseline_bot"  # the module the baseline runs (written into a temp dir)
@@ -410,7 +411,9 @@ def postgres_schema(base: str) -> tuple[str, Any, str]:
     return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", engine, schema
 
 
-def row(label: str, condition: str, runs: list[Run], baseline: float | None) -> str:
+def row(
+    label: str, condition: str, runs: list[Run], baseline: float | None, target_rate: float
+) -> str:
     def ms(value: float) -> str:
         return f"{value * 1000:,.1f}" if math.isfinite(value) else "lost"
 
@@ -426,7 +429,8 @@ def row(label: str, condition: str, runs: list[Run], baseline: float | None) -> 
         ratio = f"{p99 / baseline:.2f} ({verdict})"
     else:
         ratio = "n/a"
-    load = f"{rate:,.0f}", f"{cpu * 100:.0f}" if math.isfinite(cpu) else "?"
+    behind = " (behind)" if rate < BEHIND * target_rate else ""
+    load = f"{rate:,.0f}{behind}", f"{cpu * 100:.0f}" if math.isfinite(cpu) else "?"
     cells = [label, condition, *load, ms(p50), ms(p99), ms(top), ratio]
     return f"| {' | '.join(cells)} |"
 
@@ -463,7 +467,7 @@ def drive(args: argparse.Namespace) -> None:
                 baseline = None if variant.module == RUNNER else reference
                 label = f"{BASELINE} ({args.backend}'s bot, no writes)"
                 label = label if variant.module == RUNNER else variant.label
-                print(row(label, condition, variant.runs, baseline), flush=True)
+                print(row(label, condition, variant.runs, baseline, args.rate), flush=True)
     finally:
         for engine, schema in schemas:
             from sqlalchemy import text
