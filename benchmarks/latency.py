@@ -435,9 +435,24 @@ def row(
     return f"| {' | '.join(cells)} |"
 
 
+def quiet_resets() -> None:
+    """No traceback on stderr when a stopping bot resets a kept-alive connection to the
+    stand-in's server (socketserver prints every handler error)."""
+    import socketserver
+
+    loud = socketserver.BaseServer.handle_error
+
+    def handle_error(self: socketserver.BaseServer, request: Any, address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionResetError):
+            loud(self, request, address)
+
+    socketserver.BaseServer.handle_error = handle_error  # type: ignore[method-assign, assignment]
+
+
 def drive(args: argparse.Namespace) -> None:
     """Inside the generated project's environment: populate, then measure every variant."""
     sys.setswitchinterval(0.0005)  # the reader thread notices an answer soon after it lands
+    quiet_resets()
     root = Path(tempfile.mkdtemp(prefix="latency-"))
     schemas: list[tuple[Any, str]] = []
     try:
