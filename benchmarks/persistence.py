@@ -9,12 +9,16 @@ the longest event-loop block during it (a probe task ticking every 1 ms), the lo
 restart, and the store's size. Stock PicklePersistence (on_flush=False) rewrites the whole file
 per changed user: it is timed on at most 20 changed users and extrapolated (marked "~").
 
+With --startup it prints instead how a bot starts on each filled store: the time to load it
+(PTB's get_* calls) and the process's resident memory afterwards, each in a fresh process, for
+every backend and, for sql, also with BOT_LAZY_LOAD=1 (users and chats read when first seen).
+
 Run from the template repository, in an environment with copier, python-telegram-bot,
 SQLAlchemy and psycopg:
 
     python benchmarks/persistence.py [--sizes 1000 10000 100000] [--million]
                                      [--postgres postgresql://postgres@127.0.0.1:5432/test]
-                                     [--only sql] [--changed 100]
+                                     [--only sql] [--changed 100] [--startup]
 """
 
 from __future__ import annotations
@@ -22,8 +26,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -225,6 +232,49 @@ async def measure(label: str, make: Callable[[], Persistence], users: int, data:
     )
 
 
+def fresh_load(package: str, data: Path, url: str | None, lazy: bool) -> tuple[float, float]:
+    """(load s, resident MB after it) of `package`'s store, in a process of its own."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    command = [sys.executable, __file__, "--load-one", package, str(data), url or ""]
+    output = subprocess.run(
+        [*command, "1" if lazy else ""], env=env, check=True, capture_output=True, text=True
+    )
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["rss_mb"]
+
+
+def load_one(package: str, data: str, url: str, lazy: str) -> None:
+    """--load-one: build the package's persistence as the bot does, load it, print JSON."""
+    settings = importlib.import_module(f"{package}.settings")
+    persistence = importlib.import_module(f"{package}.persistence")
+    env = {"BOT_TOKEN": "123456789:BENCHMARK-token-not-a-real-one-xx", "BOT_DATA_DIR": data}
+    env |= {"DATABASE_URL": url} if url else {}
+    env |= {"BOT_LAZY_LOAD": "1"} if lazy else {}
+    config = settings.Settings.from_env(env, env_file=Path(data) / "none.env")
+    store = persistence.build_persistence(config)
+    start = time.perf_counter()
+    asyncio.run(load_all(store))
+    seconds = time.perf_counter() - start
+    rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    print(json.dumps({"seconds": seconds, "rss_mb": rss / 1e6}))
+
+
+def startup(label: str, maker: Any, users: int, data: Path) -> list[str]:
+    """Rows of the start-up table for one backend at one size."""
+    make = maker(data)
+    asyncio.run(populate(make, users))
+    store = make()
+    package = type(store).__module__.split(".")[0]
+    url = getattr(getattr(store, "storage", None), "engine", None)
+    url = url.url.render_as_string(hide_password=False) if "PostgreSQL" in label else None
+    rows = []
+    for lazy in (False, True) if label.startswith("sql") else (False,):
+        seconds, rss = fresh_load(package, data, url, lazy)
+        name = f"{label}{', lazy' if lazy else ''}"
+        rows.append(f"| {name:<24} | {users:>9,} | {seconds:>7.2f} | {rss:>8,.0f} |")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
@@ -232,13 +282,32 @@ def main() -> None:
     parser.add_argument("--postgres", help="also run sql on this PostgreSQL URL")
     parser.add_argument("--only", nargs="+", help="backend labels to run (prefix match)")
     parser.add_argument("--changed", type=int, help="users changed per interval (default 1%%)")
+    parser.add_argument("--startup", action="store_true", help="start-up time and memory")
+    parser.add_argument("--load-one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.load_one:
+        load_one(*args.load_one)
+        return
     global CHANGED
     CHANGED = args.changed
     sizes = args.sizes + ([1_000_000] if args.million else [])
     root = Path(tempfile.mkdtemp(prefix="persistence-bench-"))
     try:
         makers = factories(root, args.postgres)
+        if args.startup:
+            print("| backend                  |     users |  load s |   RSS MB |")
+            print("|--------------------------|-----------|---------|----------|")
+            for users in sizes:
+                for label, maker in makers.items():
+                    if label.startswith("stock") or (
+                        args.only and not any(label.startswith(p) for p in args.only)
+                    ):
+                        continue
+                    data = root / f"start-{label.split()[0]}-{users}"
+                    data.mkdir(mode=0o700)
+                    print("\n".join(startup(label, maker, users, data)), flush=True)
+                    shutil.rmtree(data, ignore_errors=True)
+            return
         print(
             "| backend                 |     users | changed | save wall ms | save CPU ms "
             "| loop ms  | load s  | size MB  |\n|"

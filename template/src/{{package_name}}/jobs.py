@@ -19,11 +19,12 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypedDict
 
-from telegram.ext import ContextTypes, JobQueue
+from telegram.ext import ContextTypes
 
 from .durable import NotSavedError, save_now, snapshot
 from .features import BotApplication
 from .persistence import BufferedPersistence, StoreError
+from .upcoming import dequeue, due_time, enqueue, now
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ JobCallback = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 JOBS_KEY = "persistent_jobs"  # where earlier versions kept the specs, in bot_data
 # A job running this much after its due time was held up (usually: the bot was down); say so.
 LATE_AFTER_SECONDS = 1.0
-# APScheduler skips a job more than 1 s late by default; a saved job must run however late.
-JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None}
 RUN_RETRY = 5.0  # seconds until a job whose run could not be saved (store down) tries again
 
 JOB_TYPES: dict[str, JobCallback] = {}
@@ -114,16 +113,16 @@ async def schedule_job(
     if isinstance(when, datetime) and when.tzinfo is None:
         raise ValueError("a job's due time must be timezone-aware, e.g. in timezone.utc")
     delay = when if isinstance(when, (datetime, timedelta)) else timedelta(seconds=when)
-    due = delay if isinstance(delay, datetime) else _now() + delay
+    due = delay if isinstance(delay, datetime) else now() + delay
     store = _store(application)
     if job_id is None:
         job_id = _new_id(type_name, store.jobs)
     else:  # replaces the pending job of that id, if any
-        _drop_from_queue(application, job_id)
+        dequeue(application, job_id)
     utc = due.astimezone(timezone.utc).isoformat()
     spec = JobSpec(type=type_name, due=utc, chat_id=chat_id, user_id=user_id, data=data)
     store.set_job(job_id, spec)
-    _add_to_queue(application, job_id, spec)
+    _enqueue(application, job_id, spec)
     if save:
         try:
             await save_now(application)
@@ -143,7 +142,7 @@ async def cancel_jobs(
     for job_id in job_ids:
         cancelled += job_id in store.jobs
         store.drop_job(job_id)
-        _drop_from_queue(application, job_id)
+        dequeue(application, job_id)
     if cancelled and save:
         await save_now(application)
     return cancelled
@@ -165,9 +164,9 @@ async def restore_jobs(application: BotApplication) -> None:
         )
     if legacy:  # checked first: a refused start leaves the store as it was
         await _move_from_bot_data(application, legacy)
-    overdue = sum(_due(spec) < _now() for spec in jobs.values())
+    overdue = sum(due_time(spec) < now() for spec in jobs.values())
     for job_id, spec in jobs.items():
-        _add_to_queue(application, job_id, spec)
+        _enqueue(application, job_id, spec)
     if jobs:
         seconds = time.perf_counter() - started
         logger.info(
@@ -210,7 +209,7 @@ async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     if spec is None:  # cancelled while PTB was already starting it
         return
     store.drop_job(job.name)
-    late = (_now() - _due(spec)).total_seconds()
+    late = (now() - due_time(spec)).total_seconds()
     if late > LATE_AFTER_SECONDS:
         what = spec["type"].capitalize().replace("_", " ")
         logger.warning(
@@ -222,41 +221,21 @@ async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     except NotSavedError as error:  # run it once the store takes the save: at most once
         store.set_job(job.name, spec)
         await snapshot(context.application)
-        _add_to_queue(context.application, job.name, spec, retry_in=RUN_RETRY)
+        _enqueue(context.application, job.name, spec, retry_in=RUN_RETRY)
         logger.info("Job %s waits for the store (%s); retry in %g s", job.name, error, RUN_RETRY)
         return
     await JOB_TYPES[spec["type"]](context)
 
 
-def _add_to_queue(
+def _enqueue(
     application: BotApplication, job_id: str, spec: JobSpec, retry_in: float = 0.0
 ) -> None:
-    _job_queue(application).run_once(
-        _run_saved_job,
-        max(_due(spec), _now() + timedelta(seconds=retry_in)),
-        data=spec["data"],
-        name=job_id,
-        chat_id=spec["chat_id"],
-        user_id=spec["user_id"],
-        job_kwargs=JOB_KWARGS,
-    )
-
-
-def _drop_from_queue(application: BotApplication, job_id: str) -> None:
-    for job in _job_queue(application).get_jobs_by_name(job_id):
-        job.schedule_removal()
+    enqueue(application, job_id, spec, run=_run_saved_job, specs=saved_jobs, retry_in=retry_in)
 
 
 def _new_id(type_name: str, jobs: Mapping[str, JobSpec]) -> str:
     job_id = f"{type_name}-{secrets.token_hex(6)}"
     return job_id if job_id not in jobs else _new_id(type_name, jobs)
-
-
-def _job_queue(application: BotApplication) -> JobQueue[Any]:
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("no JobQueue: install python-telegram-bot[job-queue]")
-    return queue
 
 
 def _check(application: BotApplication, spec: object) -> str | None:
@@ -270,24 +249,13 @@ def _check(application: BotApplication, spec: object) -> str | None:
             f"that should run it, or retire the type with job_type({name!r})(discard_job)"
         )
     try:
-        _due(spec)  # type: ignore[arg-type]
+        due_time(spec)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return f"'due' of a {name!r} job is not an ISO 8601 time with a UTC offset: fix it"
     if not all(isinstance(spec[key], (int, type(None))) for key in ("chat_id", "user_id")):
         return f"'chat_id' or 'user_id' of a {name!r} job is not an integer: fix it"
     check = JOB_CHECKS.get(name)
     return check(application, spec.get("data")) if check else None
-
-
-def _due(spec: JobSpec) -> datetime:
-    due = datetime.fromisoformat(spec["due"])
-    if due.tzinfo is None:
-        raise ValueError("naive due time")
-    return due
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _shorten(ids: list[str], limit: int = 3) -> str:

@@ -57,7 +57,9 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     redactor = RedactingFilter(secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
-    for noisy in ("httpx", "httpcore"):
+    # apscheduler logs every job added and run at INFO: 200,000 lines to restore 100,000 saved
+    # reminders; jobs.py logs what matters (restored, late, not saved).
+    for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     # PTB logs an answer that is not JSON (a proxy's error page) with a traceback and the whole
     # page; the error it raises next is logged in one line where it is caught (startup, poller).

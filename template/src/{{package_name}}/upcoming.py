@@ -1,0 +1,130 @@
+"""Saved jobs enter PTB's JobQueue shortly before they are due; later ones wait in a heap.
+
+APScheduler spends some 50 µs adding a job and keeps its jobs in one sorted list, so handing it
+100,000 saved reminders would take seconds at every start. Only jobs due within LOOKAHEAD go to
+the JobQueue; the rest wait in a heap of (due time, job id), and one wake-up job, half a
+LOOKAHEAD before the earliest of them, hands over every job that is then due soon. A job
+cancelled or moved while it waits is skipped when its turn comes (the saved spec decides).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+import weakref
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from telegram.ext import ContextTypes, Job, JobQueue
+
+from .features import BotApplication
+
+LOOKAHEAD = 60.0  # seconds: jobs due within this are in the JobQueue
+# APScheduler skips a job more than 1 s late by default; a saved job must run however late.
+JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None}
+
+Runner = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Spec = Mapping[str, Any]  # a saved job: "due" (ISO 8601), "data", "chat_id", "user_id"
+Specs = Callable[[BotApplication], Mapping[str, Spec]]  # the saved specs by job id
+
+
+@dataclass
+class _Waiting:
+    run: Runner
+    specs: Specs
+    heap: list[tuple[float, str]] = field(default_factory=list)
+    wake_at: float = math.inf
+    wake: Job[Any] | None = None
+
+
+_WAITING: weakref.WeakKeyDictionary[BotApplication, _Waiting] = weakref.WeakKeyDictionary()
+
+
+def enqueue(
+    application: BotApplication,
+    job_id: str,
+    spec: Spec,
+    *,
+    run: Runner,
+    specs: Specs,
+    retry_in: float = 0.0,
+) -> None:
+    """Have `run` called for the job at its due time (or `retry_in` seconds from now);
+    `specs(application)` tells, when its turn comes, whether it is still saved as it was."""
+    due = max(due_time(spec), now() + timedelta(seconds=retry_in))
+    waiting = _WAITING.setdefault(application, _Waiting(run, specs))
+    if due.timestamp() <= time.time() + LOOKAHEAD:
+        job_queue(application).run_once(
+            waiting.run,
+            due,
+            data=spec["data"],
+            name=job_id,
+            chat_id=spec["chat_id"],
+            user_id=spec["user_id"],
+            job_kwargs=JOB_KWARGS,
+        )
+        return
+    heapq.heappush(waiting.heap, (due.timestamp(), job_id))
+    _arm(application, waiting)
+
+
+def dequeue(application: BotApplication, job_id: str) -> None:
+    """Take the job out of the JobQueue; if it waits in the heap, its spec's absence skips it."""
+    for job in job_queue(application).get_jobs_by_name(job_id):
+        job.schedule_removal()
+
+
+def _arm(application: BotApplication, waiting: _Waiting) -> None:
+    """Make sure a wake-up runs half a LOOKAHEAD before the earliest waiting job."""
+    if not waiting.heap:
+        return
+    wake_at = waiting.heap[0][0] - LOOKAHEAD / 2
+    if wake_at >= waiting.wake_at:
+        return
+    if waiting.wake is not None:
+        waiting.wake.schedule_removal()
+    waiting.wake_at = wake_at
+    waiting.wake = job_queue(application).run_once(
+        _wake,
+        datetime.fromtimestamp(wake_at, timezone.utc),
+        name="saved jobs due soon",
+        job_kwargs=JOB_KWARGS,
+    )
+
+
+async def _wake(context: ContextTypes.DEFAULT_TYPE) -> None:
+    application = context.application
+    waiting = _WAITING[application]
+    waiting.wake, waiting.wake_at = None, math.inf
+    specs = waiting.specs(application)
+    horizon = time.time() + LOOKAHEAD
+    while waiting.heap and waiting.heap[0][0] <= horizon:
+        due, job_id = heapq.heappop(waiting.heap)
+        spec = specs.get(job_id)
+        if spec is None or due_time(spec).timestamp() != due:
+            continue  # cancelled, run or moved meanwhile
+        if not job_queue(application).get_jobs_by_name(job_id):
+            enqueue(application, job_id, spec, run=waiting.run, specs=waiting.specs)
+    _arm(application, waiting)
+
+
+def due_time(spec: Spec) -> datetime:
+    """The job's due time; ValueError unless it is an ISO 8601 time with a UTC offset."""
+    due = datetime.fromisoformat(spec["due"])
+    if due.tzinfo is None:
+        raise ValueError("naive due time")
+    return due
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def job_queue(application: BotApplication) -> JobQueue[Any]:
+    queue: JobQueue[Any] | None = application.job_queue
+    if queue is None:
+        raise RuntimeError("no JobQueue: install python-telegram-bot[job-queue]")
+    return queue
