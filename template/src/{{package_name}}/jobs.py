@@ -249,7 +249,7 @@ def _check(application: BotApplication, spec: object) -> str | None:
             f"that should run it, or retire the type with job_type({name!r})(discard_job)"
         )
     try:
-        due_time(spec)  # type: ignore[arg-type]
+        due_time(spec)
     except (TypeError, ValueError):
         return f"'due' of a {name!r} job is not an ISO 8601 time with a UTC offset: fix it"
     if not all(isinstance(spec[key], (int, type(None))) for key in ("chat_id", "user_id")):
