@@ -9,8 +9,8 @@ from telegram.request import BaseRequest
 from . import conversation, error_handler, reminders
 from .durable import register_write_through
 from .features import BotApplication, Feature
-from .jobs import restore_jobs
 from .persistence import build_persistence
+from .restore import restore_jobs
 from .settings import Settings
 
 __all__ = ["COMMANDS", "FEATURES", "BotApplication", "build_application"]

@@ -3,10 +3,9 @@
 PTB's JobQueue keeps jobs in memory and a callback cannot be saved, so each job is kept twice:
 a PTB job that runs it, and a spec (type, UTC due time, chat, user, data) that the store keeps
 as an entry of its own (a row on sql and custom), so setting one writes one row however many
-are pending. `restore_jobs` (post_init) schedules each spec again at its time, an overdue one
-at once with its lateness logged; an unknown `type` stops the start with the fix. At most
-once: set, cancel and run wait for a save (save_now); docs/reminders.md. Specs that earlier
-versions kept in `bot_data["persistent_jobs"]` move to entries of their own at the first start.
+are pending. `restore.restore_jobs` (post_init) schedules each spec again at its time, an
+overdue one at once with its lateness logged; an unknown `type` stops the start with the fix.
+At most once: set, cancel and run wait for a save (save_now); docs/reminders.md.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypedDict
@@ -77,10 +75,11 @@ async def discard_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def saved_jobs(application: BotApplication) -> Mapping[str, JobSpec]:
     """The specs of all pending persistent jobs, keyed by job id (also the PTB job's name)."""
-    return _store(application).jobs
+    return store_of(application).jobs
 
 
-def _store(application: BotApplication) -> BufferedPersistence:
+def store_of(application: BotApplication) -> BufferedPersistence:
+    """The store that keeps the saved jobs: the template's persistence."""
     persistence = application.persistence
     if not isinstance(persistence, BufferedPersistence):
         raise RuntimeError("persistent jobs need the template's persistence (build_persistence)")
@@ -114,7 +113,7 @@ async def schedule_job(
         raise ValueError("a job's due time must be timezone-aware, e.g. in timezone.utc")
     delay = when if isinstance(when, (datetime, timedelta)) else timedelta(seconds=when)
     due = delay if isinstance(delay, datetime) else now() + delay
-    store = _store(application)
+    store = store_of(application)
     if job_id is None:
         job_id = _new_id(type_name, store.jobs)
     else:  # replaces the pending job of that id, if any
@@ -122,7 +121,7 @@ async def schedule_job(
     utc = due.astimezone(timezone.utc).isoformat()
     spec = JobSpec(type=type_name, due=utc, chat_id=chat_id, user_id=user_id, data=data)
     store.set_job(job_id, spec)
-    _enqueue(application, job_id, spec)
+    enqueue_saved(application, job_id, spec)
     if save:
         try:
             await save_now(application)
@@ -137,7 +136,7 @@ async def cancel_jobs(
     application: BotApplication, job_ids: Iterable[str], *, save: bool = True
 ) -> int:
     """Cancel jobs by id and save at once (unless `save=False`); returns how many were pending."""
-    store = _store(application)
+    store = store_of(application)
     cancelled = 0
     for job_id in job_ids:
         cancelled += job_id in store.jobs
@@ -148,63 +147,12 @@ async def cancel_jobs(
     return cancelled
 
 
-async def restore_jobs(application: BotApplication) -> None:
-    """Schedule every saved job again; raise `JobRestoreError` if any cannot be."""
-    started = time.perf_counter()
-    legacy = _kept_in_bot_data(application)
-    jobs = {**saved_jobs(application), **legacy}
-    problems: dict[str, list[str]] = {}
-    for job_id, spec in jobs.items():
-        if problem := _check(application, spec):
-            problems.setdefault(problem, []).append(job_id)
-    if problems:
-        raise JobRestoreError(
-            "cannot restore saved jobs: "
-            + "; ".join(f"{problem} (jobs {_shorten(ids)})" for problem, ids in problems.items())
-        )
-    if legacy:  # checked first: a refused start leaves the store as it was
-        await _move_from_bot_data(application, legacy)
-    overdue = sum(due_time(spec) < now() for spec in jobs.values())
-    for job_id, spec in jobs.items():
-        _enqueue(application, job_id, spec)
-    if jobs:
-        seconds = time.perf_counter() - started
-        logger.info(
-            "Restored %d saved job(s) in %.2f s; %d overdue, run now", len(jobs), seconds, overdue
-        )
-
-
-def _kept_in_bot_data(application: BotApplication) -> dict[str, Any]:
-    """Specs that earlier versions kept in bot_data, by job id."""
-    legacy = application.bot_data.get(JOBS_KEY, {})
-    if not isinstance(legacy, dict):
-        raise JobRestoreError(
-            f"bot_data[{JOBS_KEY!r}] is not a dict of saved jobs: restore it from a backup "
-            "or delete it"
-        )
-    return {str(job_id): spec for job_id, spec in legacy.items()}
-
-
-async def _move_from_bot_data(application: BotApplication, legacy: dict[str, Any]) -> None:
-    """Specs kept in bot_data by earlier versions become entries of their own, in one save."""
-    store = _store(application)
-    for job_id, spec in legacy.items():
-        store.set_job(job_id, spec)
-    del application.bot_data[JOBS_KEY]
-    try:
-        await save_now(application)  # bot_data without them and the entries: one write
-    except NotSavedError as error:  # kept in memory; the store's retries write them
-        logger.warning("Saved jobs moved out of bot_data, not saved yet: %s", error)
-        return
-    logger.info("Moved %d saved job(s) from bot_data to entries of their own", len(legacy))
-
-
 async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Run a saved job at most once: drop its spec, save, then call its registered callback."""
     job = context.job
     if job is None or job.name is None:
         return
-    store = _store(context.application)
+    store = store_of(context.application)
     spec = store.jobs.get(job.name)
     if spec is None:  # cancelled while PTB was already starting it
         return
@@ -221,42 +169,19 @@ async def _run_saved_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     except NotSavedError as error:  # run it once the store takes the save: at most once
         store.set_job(job.name, spec)
         await snapshot(context.application)
-        _enqueue(context.application, job.name, spec, retry_in=RUN_RETRY)
+        enqueue_saved(context.application, job.name, spec, retry_in=RUN_RETRY)
         logger.info("Job %s waits for the store (%s); retry in %g s", job.name, error, RUN_RETRY)
         return
     await JOB_TYPES[spec["type"]](context)
 
 
-def _enqueue(
+def enqueue_saved(
     application: BotApplication, job_id: str, spec: JobSpec, retry_in: float = 0.0
 ) -> None:
+    """Run the saved job at its due time (or in `retry_in` seconds) through `_run_saved_job`."""
     enqueue(application, job_id, spec, run=_run_saved_job, specs=saved_jobs, retry_in=retry_in)
 
 
 def _new_id(type_name: str, jobs: Mapping[str, JobSpec]) -> str:
     job_id = f"{type_name}-{secrets.token_hex(6)}"
     return job_id if job_id not in jobs else _new_id(type_name, jobs)
-
-
-def _check(application: BotApplication, spec: object) -> str | None:
-    """Why `spec` cannot be scheduled, as advice a developer can act on; None if it can."""
-    if not isinstance(spec, dict) or not {"type", "due", "chat_id", "user_id"} <= spec.keys():
-        return "an entry is not a job spec: restore it from a backup or delete it"
-    name = spec["type"]
-    if name not in JOB_TYPES:
-        return (
-            f"job type {name!r} is not registered: put @job_type({name!r}) on the function "
-            f"that should run it, or retire the type with job_type({name!r})(discard_job)"
-        )
-    try:
-        due_time(spec)
-    except (TypeError, ValueError):
-        return f"'due' of a {name!r} job is not an ISO 8601 time with a UTC offset: fix it"
-    if not all(isinstance(spec[key], (int, type(None))) for key in ("chat_id", "user_id")):
-        return f"'chat_id' or 'user_id' of a {name!r} job is not an integer: fix it"
-    check = JOB_CHECKS.get(name)
-    return check(application, spec.get("data")) if check else None
-
-
-def _shorten(ids: list[str], limit: int = 3) -> str:
-    return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if ids[limit:] else "")
