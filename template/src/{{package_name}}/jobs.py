@@ -179,7 +179,7 @@ def enqueue_saved(
     application: BotApplication, job_id: str, spec: JobSpec, retry_in: float = 0.0
 ) -> None:
     """Run the saved job at its due time (or in `retry_in` seconds) through `_run_saved_job`."""
-    enqueue(application, job_id, spec, run=_run_saved_job, specs=saved_jobs, retry_in=retry_in)
+    enqueue(application, job_id, spec, run=_run_saved_job, retry_in=retry_in)
 
 
 def _new_id(type_name: str, jobs: Mapping[str, JobSpec]) -> str:

@@ -4,7 +4,7 @@ APScheduler spends some 50 µs adding a job and keeps its jobs in one sorted lis
 100,000 saved reminders would take seconds at every start. Only jobs due within LOOKAHEAD go to
 the JobQueue; the rest wait in a heap of (due time, job id), and one wake-up job, half a
 LOOKAHEAD before the earliest of them, hands over every job that is then due soon. A job
-cancelled or moved while it waits is skipped when its turn comes (the saved spec decides).
+cancelled or moved while it waits leaves a stale heap entry, skipped when its turn comes.
 """
 
 from __future__ import annotations
@@ -28,13 +28,12 @@ JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None}
 
 Runner = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 Spec = Mapping[str, Any]  # a saved job: "due" (ISO 8601), "data", "chat_id", "user_id"
-Specs = Callable[[BotApplication], Mapping[str, Spec]]  # the saved specs by job id
 
 
 @dataclass
 class _Waiting:
     run: Runner
-    specs: Specs
+    specs: dict[str, tuple[float, Spec]] = field(default_factory=dict)  # by job id
     heap: list[tuple[float, str]] = field(default_factory=list)
     wake_at: float = math.inf
     wake: Job[Any] | None = None
@@ -49,13 +48,11 @@ def enqueue(
     spec: Spec,
     *,
     run: Runner,
-    specs: Specs,
     retry_in: float = 0.0,
 ) -> None:
-    """Have `run` called for the job at its due time (or `retry_in` seconds from now);
-    `specs(application)` tells, when its turn comes, whether it is still saved as it was."""
+    """Have `run` called for the job at its due time (or `retry_in` seconds from now)."""
     due = max(due_time(spec), now() + timedelta(seconds=retry_in))
-    waiting = _WAITING.setdefault(application, _Waiting(run, specs))
+    waiting = _WAITING.setdefault(application, _Waiting(run))
     if due.timestamp() <= time.time() + LOOKAHEAD:
         job_queue(application).run_once(
             waiting.run,
@@ -67,14 +64,21 @@ def enqueue(
             job_kwargs=JOB_KWARGS,
         )
         return
+    waiting.specs[job_id] = (due.timestamp(), spec)
     heapq.heappush(waiting.heap, (due.timestamp(), job_id))
     _arm(application, waiting)
 
 
 def dequeue(application: BotApplication, job_id: str) -> None:
-    """Take the job out of the JobQueue; if it waits in the heap, its spec's absence skips it."""
+    """Take the job out of the JobQueue or the heap (its entry there is skipped)."""
     for job in job_queue(application).get_jobs_by_name(job_id):
         job.schedule_removal()
+    waiting = _WAITING.get(application)
+    if waiting is not None and waiting.specs.pop(job_id, None) and not waiting.specs:
+        if waiting.wake is not None:  # nothing waits: no wake-up either
+            waiting.wake.schedule_removal()
+        waiting.heap.clear()
+        waiting.wake, waiting.wake_at = None, math.inf
 
 
 def _arm(application: BotApplication, waiting: _Waiting) -> None:
@@ -99,15 +103,13 @@ async def _wake(context: ContextTypes.DEFAULT_TYPE) -> None:
     application = context.application
     waiting = _WAITING[application]
     waiting.wake, waiting.wake_at = None, math.inf
-    specs = waiting.specs(application)
     horizon = time.time() + LOOKAHEAD
     while waiting.heap and waiting.heap[0][0] <= horizon:
         due, job_id = heapq.heappop(waiting.heap)
-        spec = specs.get(job_id)
-        if spec is None or due_time(spec).timestamp() != due:
-            continue  # cancelled, run or moved meanwhile
-        if not job_queue(application).get_jobs_by_name(job_id):
-            enqueue(application, job_id, spec, run=waiting.run, specs=waiting.specs)
+        if waiting.specs.get(job_id, (None,))[0] != due:
+            continue  # cancelled or moved meanwhile
+        _, spec = waiting.specs.pop(job_id)
+        enqueue(application, job_id, spec, run=waiting.run)
     _arm(application, waiting)
 
 
