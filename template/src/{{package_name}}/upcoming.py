@@ -74,8 +74,10 @@ def dequeue(application: BotApplication, job_id: str) -> None:
     for job in job_queue(application).get_jobs_by_name(job_id):
         job.schedule_removal()
     waiting = _WAITING.get(application)
-    if waiting is not None and waiting.specs.pop(job_id, None) and not waiting.specs:
-        if waiting.wake is not None:  # nothing waits: no wake-up either
+    if waiting is None or waiting.specs.pop(job_id, None) is None:
+        return
+    if not waiting.specs:  # nothing waits: no wake-up either
+        if waiting.wake is not None:
             waiting.wake.schedule_removal()
         waiting.heap.clear()
         waiting.wake, waiting.wake_at = None, math.inf
