@@ -4,6 +4,8 @@ Renders every backend with copier into a temporary directory and imports the gen
 so it measures what users get. For each store size, 1% of the users change per save interval,
 handed over the way Application.update_persistence() does (asyncio.gather of update_*).
 
+The "no-write store" row is the floor: a store that writes nothing, handed the same changes.
+
 Columns: save wall/CPU time per interval (from the first update_* to the write being durable),
 the longest event-loop block during it (a probe task ticking every 1 ms), the load time of a
 restart, and the store's size. Stock PicklePersistence (on_flush=False) rewrites the whole file
@@ -177,9 +179,25 @@ def factories(root: Path, postgres: str | None) -> dict[str, Callable[[Path], Ca
             return lambda: module.build_persistence(config)
 
         out[backend if backend != "sql" else "sql (SQLite)"] = make
+        if backend == "pickle":  # the floor: handing the changes over as PTB does, no store
+            out["no-write store"] = lambda data, module=persistence: lambda: no_write(module)
         if backend == "sql" and postgres:
             out["sql (PostgreSQL)"] = lambda data, make=make: make(data, postgres_schema(postgres))
     return out
+
+
+def no_write(module: Any) -> Any:
+    """A generated BufferedPersistence that stores nothing: its loop block is PTB's hand-over
+    (an asyncio.gather of one coroutine per changed user) and the interpreter's own work."""
+
+    class NoWrite(module.BufferedPersistence):  # type: ignore[misc, name-defined]
+        def _read(self) -> Any:
+            return module._buffered.Stored()
+
+        def _write(self, batch: Any) -> None:
+            pass
+
+    return NoWrite(update_interval=60)
 
 
 def postgres_schema(base: str) -> str:
