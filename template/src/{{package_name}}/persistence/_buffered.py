@@ -4,13 +4,10 @@ PTB calls all update_* of one `Application.update_persistence()` run through asy
 Each call only puts the value (PTB's own deep copy, which nobody changes) in a batch keyed
 (kind, conversation name, key); the first one schedules a save task that yields to the loop
 once (so the rest of the run lands too) and then hands the whole batch to a worker thread,
-which encodes and writes it. So a run costs one write however many users changed, the event
-loop spends a dict assignment per change (10,000 changed users of a million: see
-docs/backends.md), writes never overlap (one lock). A failed write keeps its changes and is
-retried on a timer with backoff, logged once per outage and once on recovery.
-
-Saved jobs (jobs.py) are a kind of their own, one entry per job, so setting one writes one row.
-
+which encodes and writes it. So a run costs one write however many users changed, the loop
+spends a dict assignment per change, writes never overlap (one lock). A failed write keeps its
+changes and is retried on a timer with backoff, logged once per outage and once on recovery.
+Saved jobs (jobs.py) are a kind of their own, one entry per job: setting one writes one row.
 An interval of 0 is the write-through mode: only `durable.save_now` writes, each update's
 changes together with the ids of the updates applied (the batch's "delivery" entry).
 """
@@ -24,45 +21,26 @@ import logging
 import time
 from abc import abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
+from ._stored import (
+    Batch,
+    BatchKey,
+    CDCData,
+    ConversationDict,
+    ConversationKey,
+    Data,
+    Stored,
+    StoreError,
+)
+
 logger = logging.getLogger(__name__)
 RETRY_AFTER = 0.5  # seconds before the first retry of a failed save; doubles up to the interval
 WRITE_THROUGH_PTB_INTERVAL = 86_400  # PTB's timer would only hand data over: let it sleep
 KEPT = "the changes are kept and retried until it works"
-
-# PTB keeps these aliases in a private module; ours say the same.
-Data = dict[Any, Any]
-ConversationKey = tuple[int | str, ...]
-ConversationDict = dict[ConversationKey, object]
-CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
-BatchKey = tuple[str, str, Any]
-"""(kind, conversation name or "", key): kind is user_data, chat_data, bot_data, callback_data,
-conversations, delivery or jobs; bot_data, callback_data and delivery have the key ""."""
-Batch = dict[BatchKey, Any]
-"""Changes since the last write: the new value, or None to delete."""
-
-
-class StoreError(RuntimeError):
-    """The store cannot be used; the message names it and says what to do."""
-
-
-@dataclass
-class Stored:
-    """Everything a store holds, as PTB wants it back at start."""
-
-    user_data: dict[int, Data] = field(default_factory=dict)
-    chat_data: dict[int, Data] = field(default_factory=dict)
-    bot_data: Data = field(default_factory=dict)
-    callback_data: CDCData | None = None
-    conversations: dict[str, ConversationDict] = field(default_factory=dict)
-    delivery: list[int] = field(default_factory=list)  # write-through: the applied update ids
-    jobs: dict[str, Any] = field(default_factory=dict)  # saved job specs by id (jobs.py)
-
 
 class BufferedPersistence(BasePersistence[Data, Data, Data]):
     """A BasePersistence whose backend only reads everything once and writes batches.
@@ -151,8 +129,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         self._stored.jobs[job_id] = spec
         self._record(("jobs", "", job_id), spec)
 
-    def drop_job(self, job_id: str) -> None:
-        """Delete a job's entry, if saved."""
+    def drop_job(self, job_id: str) -> None:  # if saved
         if self._stored is not None and self._stored.jobs.pop(job_id, None) is not None:
             self._record(("jobs", "", job_id), None)
 
@@ -189,14 +166,12 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
     async def drop_chat_data(self, chat_id: int) -> None:
         self._record(("chat_data", "", chat_id), None)
 
-    async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
-        """Nothing to do: this process is the only writer, so memory is already current."""
+    # Nothing to refresh: this process is the only writer, so memory is already current.
+    async def refresh_user_data(self, user_id: int, user_data: Data) -> None: ...
 
-    async def refresh_chat_data(self, chat_id: int, chat_data: Data) -> None:
-        """Nothing to do: this process is the only writer, so memory is already current."""
+    async def refresh_chat_data(self, chat_id: int, chat_data: Data) -> None: ...
 
-    async def refresh_bot_data(self, bot_data: Data) -> None:
-        """Nothing to do: this process is the only writer, so memory is already current."""
+    async def refresh_bot_data(self, bot_data: Data) -> None: ...
 
     def _changed(self) -> None:
         if self.write_through or self._saving:
