@@ -37,6 +37,17 @@ from ._stored import (
     StoreError,
 )
 
+__all__ = [  # the names backends import from here, those of _stored included
+    "Batch",
+    "BatchKey",
+    "BufferedPersistence",
+    "CDCData",
+    "ConversationDict",
+    "ConversationKey",
+    "Data",
+    "StoreError",
+    "Stored",
+]
 logger = logging.getLogger(__name__)
 RETRY_AFTER = 0.5  # seconds before the first retry of a failed save; doubles up to the interval
 WRITE_THROUGH_PTB_INTERVAL = 86_400  # PTB's timer would only hand data over: let it sleep
