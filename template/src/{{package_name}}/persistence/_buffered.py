@@ -37,21 +37,13 @@ from ._stored import (
     StoreError,
 )
 
-__all__ = [  # the names backends import from here, those of _stored included
-    "Batch",
-    "BatchKey",
-    "BufferedPersistence",
-    "CDCData",
-    "ConversationDict",
-    "ConversationKey",
-    "Data",
-    "StoreError",
-    "Stored",
-]
+# What backends import from here, the names of _stored included.
+__all__ = ["Batch", "BatchKey", "BufferedPersistence", "Data", "StoreError", "Stored"]
 logger = logging.getLogger(__name__)
 RETRY_AFTER = 0.5  # seconds before the first retry of a failed save; doubles up to the interval
 WRITE_THROUGH_PTB_INTERVAL = 86_400  # PTB's timer would only hand data over: let it sleep
 KEPT = "the changes are kept and retried until it works"
+
 
 class BufferedPersistence(BasePersistence[Data, Data, Data]):
     """A BasePersistence whose backend only reads everything once and writes batches.
