@@ -7,8 +7,9 @@ handed over the way Application.update_persistence() does (asyncio.gather of upd
 The "no-write store" row is the floor: a store that writes nothing, handed the same changes.
 
 Columns: save wall/CPU time per interval (from the first update_* to the write being durable),
-the longest event-loop block during it (a probe task ticking every 1 ms), the load time of a
-restart, and the store's size. Stock PicklePersistence (on_flush=False) rewrites the whole file
+the longest event-loop block (a probe task ticking every 1 ms) while PTB hands the changes over
+("PTB loop ms": the gather of update_* calls, which every store pays) and after, while the store
+saves ("loop ms"), the load time of a restart, and the store's size. Stock PicklePersistence (on_flush=False) rewrites the whole file
 per changed user: it is timed on at most 20 changed users and extrapolated (marked "~").
 
 With --startup it prints instead how a bot starts on each filled store: the time to load it
@@ -29,6 +30,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import math
 import os
 import shutil
 import statistics
@@ -49,7 +51,9 @@ BACKENDS = ("pickle", "json", "custom", "sql")
 INTERVALS = 3
 STOCK_SAMPLE = 20
 CHANGED: int | None = None  # --changed: a fixed number instead of 1% of the users
+USERS = 0  # the size being measured (the no-write store holds that many in memory)
 Persistence = BasePersistence[Any, Any, Any]
+Interval = tuple[float, float, float, float]
 
 
 def user(number: int, visits: int = 0) -> dict[str, Any]:
@@ -57,22 +61,26 @@ def user(number: int, visits: int = 0) -> dict[str, Any]:
 
 
 class LoopProbe:
-    """Measures the longest time the event loop could not run a 1 ms timer."""
+    """Measures the times the event loop could not run a 1 ms timer: (start, length) each."""
 
     def __init__(self) -> None:
-        self.longest = 0.0
+        self.blocks: list[tuple[float, float]] = []
         self._task: asyncio.Task[None] | None = None
 
     async def _tick(self) -> None:
         while True:
             start = time.perf_counter()
             await asyncio.sleep(0.001)
-            self.longest = max(self.longest, time.perf_counter() - start - 0.001)
+            self.blocks.append((start, time.perf_counter() - start - 0.001))
+
+    def longest(self, since: float = 0.0, until: float = math.inf) -> float:
+        """The longest block that began in [since, until)."""
+        return max((gap for start, gap in self.blocks if since <= start < until), default=0.0)
 
     async def __aenter__(self) -> LoopProbe:
         self._task = asyncio.create_task(self._tick())
         await asyncio.sleep(0.005)  # let it settle
-        self.longest = 0.0
+        self.blocks = []
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -104,8 +112,11 @@ async def populate(factory: Callable[[], Persistence], users: int) -> None:
     await store.flush()
 
 
-async def one_interval(store: Persistence, users: int, round_: int) -> tuple[float, float, float]:
-    """(wall s, CPU s, longest loop block s) of one save interval."""
+async def one_interval(store: Persistence, users: int, round_: int) -> Interval:
+    """(wall s, CPU s, longest loop block of the hand-over s, of the save s) of one interval.
+
+    The hand-over is PTB's part (Application.update_persistence gathers one update_* per
+    changed user); blocks that begin after it returned are the store's save."""
     changed = CHANGED or max(1, users // 100)
     ids = [(round_ * changed + k * 97) % users for k in range(changed)]
     async with LoopProbe() as probe:
@@ -114,14 +125,13 @@ async def one_interval(store: Persistence, users: int, round_: int) -> tuple[flo
             store.update_bot_data({"round": round_}),
             *(store.update_user_data(n, user(n, round_)) for n in ids),
         )
+        handed_over = time.perf_counter()
         await settle(store)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return wall, cpu, probe.longest
+    return wall, cpu, probe.longest(until=handed_over), probe.longest(since=handed_over)
 
 
-async def stock_interval(
-    store: Persistence, users: int, round_: int
-) -> tuple[float, float, float]:
+async def stock_interval(store: Persistence, users: int, round_: int) -> Interval:
     """Stock PicklePersistence: time STOCK_SAMPLE writes, extrapolate to 1% of the users."""
     changed = CHANGED or max(1, users // 100)
     sample = min(changed, STOCK_SAMPLE)
@@ -132,7 +142,7 @@ async def stock_interval(
         block = max(block, time.perf_counter() - start)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     scale = changed / sample
-    return wall * scale, cpu * scale, block
+    return wall * scale, cpu * scale, math.nan, block  # its save is the update_* call
 
 
 def size_of(directory: Path) -> int:
@@ -187,12 +197,13 @@ def factories(root: Path, postgres: str | None) -> dict[str, Callable[[Path], Ca
 
 
 def no_write(module: Any) -> Any:
-    """A generated BufferedPersistence that stores nothing: its loop block is PTB's hand-over
-    (an asyncio.gather of one coroutine per changed user) and the interpreter's own work."""
+    """A generated BufferedPersistence that writes nothing: PTB's hand-over (an asyncio.gather
+    of one coroutine per changed user) and the interpreter's own work over a heap that holds
+    the users as every store's does (loaded, then frozen)."""
 
     class NoWrite(module.BufferedPersistence):  # type: ignore[misc, name-defined]
         def _read(self) -> Any:
-            return module._buffered.Stored()
+            return module._buffered.Stored(user_data={n: user(n) for n in range(USERS)})
 
         def _write(self, batch: Any) -> None:
             pass
@@ -237,7 +248,9 @@ async def measure(label: str, make: Callable[[], Persistence], users: int, data:
     runs = [await interval(store, users, round_) for round_ in range(1, INTERVALS + 1)]
     wall = statistics.median(r[0] for r in runs)
     cpu = statistics.median(r[1] for r in runs)
-    block = max(r[2] for r in runs)
+    handover = max(r[2] for r in runs)
+    ptb = "-" if math.isnan(handover) else f"{handover * 1000:.1f}"
+    block = max(r[3] for r in runs)
     if hasattr(store, "flush"):
         await store.flush()
     size = postgres_size() if "PostgreSQL" in label else size_of(data)
@@ -245,7 +258,8 @@ async def measure(label: str, make: Callable[[], Persistence], users: int, data:
     mark = "~" if label.startswith("stock") and changed > STOCK_SAMPLE else " "
     return (
         f"| {label:<23} | {users:>9,} | {changed:>7,} | {mark}{wall * 1000:>10,.1f} "
-        f"| {mark}{cpu * 1000:>10,.1f} | {block * 1000:>8.1f} | {load:>7.2f} | "
+        f"| {mark}{cpu * 1000:>10,.1f} | {ptb:>11} | {block * 1000:>8.1f} "
+        f"| {load:>7.2f} | "
         f"{size / 1e6:>8.2f} |"
     )
 
@@ -306,7 +320,7 @@ def main() -> None:
     if args.load_one:
         load_one(*args.load_one)
         return
-    global CHANGED
+    global CHANGED, USERS
     CHANGED = args.changed
     sizes = args.sizes + ([1_000_000] if args.million else [])
     root = Path(tempfile.mkdtemp(prefix="persistence-bench-"))
@@ -328,10 +342,10 @@ def main() -> None:
             return
         print(
             "| backend                 |     users | changed | save wall ms | save CPU ms "
-            "| loop ms  | load s  | size MB  |\n|"
+            "| PTB loop ms | loop ms  | load s  | size MB  |\n|"
             + "|".join(["-" * 25, "-" * 11, "-" * 9])
             + "|"
-            + "|".join(["-" * 14, "-" * 13, "-" * 10, "-" * 9, "-" * 10])
+            + "|".join(["-" * 14, "-" * 13, "-" * 11, "-" * 10, "-" * 9, "-" * 10])
             + "|",
             flush=True,
         )
@@ -343,6 +357,7 @@ def main() -> None:
                     continue  # minutes per interval; the 100k row already makes the point
                 data = root / f"data-{label.split()[0]}-{users}"
                 data.mkdir(mode=0o700)
+                USERS = users
                 print(asyncio.run(measure(label, maker(data), users, data)), flush=True)
                 shutil.rmtree(data, ignore_errors=True)
         print(f"~ = timed on {STOCK_SAMPLE} changed users and extrapolated (one write each).")
