@@ -9,8 +9,9 @@ The "no-write store" row is the floor: a store that writes nothing, handed the s
 Columns: save wall/CPU time per interval (from the first update_* to the write being durable),
 the longest event-loop block (a probe task ticking every 1 ms) while PTB hands the changes over
 ("PTB loop ms": the gather of update_* calls, which every store pays) and after, while the store
-saves ("loop ms"), the load time of a restart, and the store's size. Stock PicklePersistence (on_flush=False) rewrites the whole file
-per changed user: it is timed on at most 20 changed users and extrapolated (marked "~").
+saves ("loop ms"), the load time of a restart, and the store's size. Stock PicklePersistence
+(on_flush=False) rewrites the whole file per changed user: it is timed on at most 20 changed
+users and extrapolated (marked "~").
 
 With --startup it prints instead how a bot starts on each filled store: the time to load it
 (PTB's get_* calls) and the process's resident memory afterwards, each in a fresh process, for
