@@ -15,7 +15,7 @@ from telegram.ext import CommandHandler, ContextTypes
 
 from .durable import NotSavedError
 from .features import BotApplication
-from .jobs import cancel_jobs, job_type, saved_jobs, schedule_job
+from .jobs import cancel_jobs, chat_jobs, job_type, schedule_job
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -91,8 +91,8 @@ async def unset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     chat_reminders = [
         job_id
-        for job_id, spec in saved_jobs(context.application).items()
-        if spec["type"] == REMINDER and spec["chat_id"] == message.chat_id
+        for job_id, spec in chat_jobs(context.application, message.chat_id).items()
+        if spec["type"] == REMINDER
     ]
     try:
         cancelled = await cancel_jobs(context.application, chat_reminders)

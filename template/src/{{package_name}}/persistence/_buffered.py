@@ -60,6 +60,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         self.handover = asyncio.Lock()  # held by durable.snapshot while it hands data over
         self.snapshots = 0  # how many durable.snapshot began (write-through)
         self._stored: Stored | None = None
+        self._jobs_by_chat: dict[object, dict[str, None]] | None = None  # built on first use
         self._refused: StoreError | None = None
         self._pending: Batch = {}
         self._last_bot_data: object = None
@@ -129,12 +130,33 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
     def set_job(self, job_id: str, spec: Any) -> None:
         """Save a job's spec (a JSON-safe value) as an entry of its own."""
         assert self._stored is not None, "the store is loaded by Application.initialize()"
+        self._unindex(job_id)
         self._stored.jobs[job_id] = spec
+        if self._jobs_by_chat is not None:
+            self._jobs_by_chat.setdefault(_chat_of(spec), {})[job_id] = None
         self._record(("jobs", "", job_id), spec)
 
     def drop_job(self, job_id: str) -> None:  # if saved
+        self._unindex(job_id)
         if self._stored is not None and self._stored.jobs.pop(job_id, None) is not None:
             self._record(("jobs", "", job_id), None)
+
+    def job_ids_of_chat(self, chat_id: int | None) -> list[str]:
+        """The ids of one chat's saved jobs, from an index: a scan costs ms at 100,000 jobs."""
+        if self._jobs_by_chat is None:
+            self._jobs_by_chat = {}
+            for job_id, spec in self.jobs.items():
+                self._jobs_by_chat.setdefault(_chat_of(spec), {})[job_id] = None
+        return list(self._jobs_by_chat.get(chat_id, ()))
+
+    def _unindex(self, job_id: str) -> None:
+        if self._jobs_by_chat is None or self._stored is None or job_id not in self._stored.jobs:
+            return
+        chat = _chat_of(self._stored.jobs[job_id])
+        ids = self._jobs_by_chat.get(chat, {})
+        ids.pop(job_id, None)
+        if not ids:
+            self._jobs_by_chat.pop(chat, None)
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
         self._record(("user_data", "", user_id), data)
@@ -241,3 +263,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         """Called by Application.shutdown(): write everything, then release connections."""
         await self.save()
         await asyncio.to_thread(self._close)
+
+
+def _chat_of(spec: Any) -> object:
+    return spec.get("chat_id") if isinstance(spec, Mapping) else None
