@@ -60,7 +60,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         self.handover = asyncio.Lock()  # held by durable.snapshot while it hands data over
         self.snapshots = 0  # how many durable.snapshot began (write-through)
         self._stored: Stored | None = None
-        self._jobs_by_chat: dict[object, dict[str, None]] | None = None  # built on first use
+        self._jobs_by_chat: dict[object, dict[str, None]] = {}  # job ids by chat, built at load
         self._refused: StoreError | None = None
         self._pending: Batch = {}
         self._last_bot_data: object = None
@@ -88,7 +88,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         if self._stored is None:
             gc.disable()  # a load only allocates: collections would walk it again and again
             try:
-                self._stored = await asyncio.to_thread(self._read)
+                self._stored = await asyncio.to_thread(self._read_indexed)
             except StoreError as error:
                 self._refused = error  # never write over a store we could not read
                 raise
@@ -97,6 +97,15 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
             gc.freeze()  # it lives as long as the bot: no full collection walks it (100k users)
             self.applied = dict.fromkeys(self._stored.delivery)
         return self._stored
+
+    def _read_indexed(self) -> Stored:
+        """Read, and index the saved jobs by chat while still in the thread (100,000 jobs
+        take tens of ms: not on the loop, not at a user's first /unset)."""
+        stored = self._read()
+        self._jobs_by_chat = {}
+        for job_id, spec in stored.jobs.items():
+            self._jobs_by_chat.setdefault(_chat_of(spec), {})[job_id] = None
+        return stored
 
     async def get_user_data(self) -> dict[int, Data]:
         return (await self._load()).user_data
@@ -132,8 +141,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         assert self._stored is not None, "the store is loaded by Application.initialize()"
         self._unindex(job_id)
         self._stored.jobs[job_id] = spec
-        if self._jobs_by_chat is not None:
-            self._jobs_by_chat.setdefault(_chat_of(spec), {})[job_id] = None
+        self._jobs_by_chat.setdefault(_chat_of(spec), {})[job_id] = None
         self._record(("jobs", "", job_id), spec)
 
     def drop_job(self, job_id: str) -> None:  # if saved
@@ -143,14 +151,10 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
 
     def job_ids_of_chat(self, chat_id: int | None) -> list[str]:
         """The ids of one chat's saved jobs, from an index: a scan costs ms at 100,000 jobs."""
-        if self._jobs_by_chat is None:
-            self._jobs_by_chat = {}
-            for job_id, spec in self.jobs.items():
-                self._jobs_by_chat.setdefault(_chat_of(spec), {})[job_id] = None
         return list(self._jobs_by_chat.get(chat_id, ()))
 
     def _unindex(self, job_id: str) -> None:
-        if self._jobs_by_chat is None or self._stored is None or job_id not in self._stored.jobs:
+        if self._stored is None or job_id not in self._stored.jobs:
             return
         chat = _chat_of(self._stored.jobs[job_id])
         ids = self._jobs_by_chat.get(chat, {})
