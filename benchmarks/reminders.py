@@ -16,7 +16,9 @@ same file inside the project's environment (`--driver`), which:
 Columns: "restore s (log)" is the time the bot logs for restoring the saved jobs ("Restored N
 saved job(s) in X s"; "-" when its log line has no time); "start to first reply s" is from
 spawning the process to the answer to the waiting /show_data, start-up as a user sees it;
-/set and /unset latencies in ms; the store's size on disk (PostgreSQL: its tables) at the end.
+/set and /unset latencies in ms, beside those of the /show_data each setter sends first (a
+reply that saves nothing: the stand-in's and the bot's own round trip); the store's size on
+disk (PostgreSQL: its tables) at the end.
 A reply other than the expected one (e.g. "could not save" after durable.SAVE_WAIT) is
 counted and noted under the table.
 
@@ -102,12 +104,13 @@ async def populate(package: str, env: dict[str, str], data_dir: Path, count: int
     return time.perf_counter() - started
 
 
-def timed(api: Any, text: str, chat: int, expected: str) -> tuple[float, bool]:
-    """Seconds from `chat` sending `text` to the bot's reply there, and if it was `expected`."""
+def timed(api: Any, text: str, chat: int, expected: str | None) -> tuple[float, bool]:
+    """Seconds from `chat` sending `text` to the bot's reply there, and if it was `expected`
+    (None: any reply)."""
     started = time.perf_counter()
     api.send_text(text, user_id=chat, chat_id=chat)
     reply = api.wait_for_message(chat_id=chat, timeout=REPLY_TIMEOUT)
-    return time.perf_counter() - started, reply.text == expected
+    return time.perf_counter() - started, expected is None or reply.text == expected
 
 
 def size_of(directory: Path) -> int:
@@ -150,11 +153,15 @@ def drive(args: argparse.Namespace) -> None:
             result["restore_s"] = float(found[2]) if found and found[2] else None
             print(f"  started in {result['first_reply_s']:.2f} s", file=sys.stderr, flush=True)
 
-            sets = [timed(api, f"/set {DUE_IN}", SETTERS + n, SET_REPLY) for n in range(args.sets)]
+            sets, shows = [], []
+            for n in range(args.sets):  # each setter asks /show_data first: a reply that saves
+                shows.append(timed(api, "/show_data", SETTERS + n, None))  # nothing, the baseline
+                sets.append(timed(api, f"/set {DUE_IN}", SETTERS + n, SET_REPLY))
             step = max(1, args.jobs // max(1, args.unsets))
             chats = [POPULATED + k * step for k in range(min(args.unsets, args.jobs))]
             unsets = [timed(api, "/unset", chat, UNSET_REPLY) for chat in chats]
             result["set_s"] = [seconds for seconds, _ in sets]
+            result["show_s"] = [seconds for seconds, _ in shows]
             result["unset_s"] = [seconds for seconds, _ in unsets]
             result["unexpected"] = sum(not ok for _, ok in sets + unsets)
             result["stop_status"] = bot.terminate(timeout=START_TIMEOUT)
@@ -235,9 +242,10 @@ def ms(values: list[float], share: float | None = None) -> str:
 
 
 HEADER = (
-    "| backend | jobs | restore s (log) | start to first reply s | /set p50 ms | /set p99 ms "
-    "| /set max ms | /unset p50 ms | /unset p99 ms | store size MB |\n"
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    "| backend | jobs | restore s (log) | start to first reply s | /show_data p50 ms "
+    "| /show_data p99 ms | /set p50 ms | /set p99 ms | /set max ms | /unset p50 ms "
+    "| /unset p99 ms | store size MB |\n"
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 
@@ -271,11 +279,12 @@ def measure(project: Path, label: str, args: argparse.Namespace, url: str | None
     if result["stop_status"]:
         notes.append(f"exit {result['stop_status']} on SIGTERM")
     note = f" ({'; '.join(notes)})" if notes else ""
-    sets, unsets = result["set_s"], result["unset_s"]
+    sets, unsets, shows = result["set_s"], result["unset_s"], result["show_s"]
     max_set = f"{max(sets) * 1000:,.1f}" if sets else "-"
     return (
         f"| {label}{note} | {args.jobs:,} | {'-' if restore is None else f'{restore:.2f}'} "
-        f"| {result['first_reply_s']:.2f} | {ms(sets)} | {ms(sets, 0.99)} | {max_set} "
+        f"| {result['first_reply_s']:.2f} | {ms(shows)} | {ms(shows, 0.99)} "
+        f"| {ms(sets)} | {ms(sets, 0.99)} | {max_set} "
         f"| {ms(unsets)} | {ms(unsets, 0.99)} | {size / 1e6:,.1f} |"
     )
 
