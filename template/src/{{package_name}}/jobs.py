@@ -81,7 +81,7 @@ def saved_jobs(application: BotApplication) -> Mapping[str, JobSpec]:
 def chat_jobs(application: BotApplication, chat_id: int | None) -> dict[str, JobSpec]:
     """The specs of one chat's pending persistent jobs, keyed by job id."""
     store = store_of(application)
-    return {job_id: store.jobs[job_id] for job_id in store.job_ids_of_chat(chat_id)}
+    return {job_id: store.jobs[job_id] for job_id in store.jobs.of_chat(chat_id)}
 
 
 def store_of(application: BotApplication) -> BufferedPersistence:

@@ -20,12 +20,11 @@ import gc
 import logging
 import time
 from abc import abstractmethod
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
+from ._saved_jobs import SavedJobs
 from ._stored import (
     Batch,
     BatchKey,
@@ -60,7 +59,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         self.handover = asyncio.Lock()  # held by durable.snapshot while it hands data over
         self.snapshots = 0  # how many durable.snapshot began (write-through)
         self._stored: Stored | None = None
-        self._jobs_by_chat: dict[object, dict[str, None]] = {}  # job ids by chat, built at load
+        self._jobs: SavedJobs | None = None  # the loaded store's, indexed by chat
         self._refused: StoreError | None = None
         self._pending: Batch = {}
         self._last_bot_data: object = None
@@ -88,7 +87,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         if self._stored is None:
             gc.disable()  # a load only allocates: collections would walk it again and again
             try:
-                self._stored = await asyncio.to_thread(self._read_indexed)
+                self._stored = await asyncio.to_thread(self._read)
             except StoreError as error:
                 self._refused = error  # never write over a store we could not read
                 raise
@@ -96,16 +95,8 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
                 gc.enable()
             gc.freeze()  # it lives as long as the bot: no full collection walks it (100k users)
             self.applied = dict.fromkeys(self._stored.delivery)
+            self._jobs = SavedJobs(self._stored.jobs)
         return self._stored
-
-    def _read_indexed(self) -> Stored:
-        """Read, and index the saved jobs by chat while still in the thread (100,000 jobs
-        take tens of ms: not on the loop, not at a user's first /unset)."""
-        stored = self._read()
-        self._jobs_by_chat = {}
-        for job_id, spec in stored.jobs.items():
-            self._jobs_by_chat.setdefault(_chat_of(spec), {})[job_id] = None
-        return stored
 
     async def get_user_data(self) -> dict[int, Data]:
         return (await self._load()).user_data
@@ -131,36 +122,19 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         self._changed()
 
     @property
-    def jobs(self) -> Mapping[str, Any]:
+    def jobs(self) -> SavedJobs:
         """The saved job specs by id, read-only: `set_job` and `drop_job` change them."""
-        assert self._stored is not None, "the store is loaded by Application.initialize()"
-        return MappingProxyType(self._stored.jobs)
+        assert self._jobs is not None, "the store is loaded by Application.initialize()"
+        return self._jobs
 
     def set_job(self, job_id: str, spec: Any) -> None:
         """Save a job's spec (a JSON-safe value) as an entry of its own."""
-        assert self._stored is not None, "the store is loaded by Application.initialize()"
-        self._unindex(job_id)
-        self._stored.jobs[job_id] = spec
-        self._jobs_by_chat.setdefault(_chat_of(spec), {})[job_id] = None
+        self.jobs.set(job_id, spec)
         self._record(("jobs", "", job_id), spec)
 
     def drop_job(self, job_id: str) -> None:  # if saved
-        self._unindex(job_id)
-        if self._stored is not None and self._stored.jobs.pop(job_id, None) is not None:
+        if self._jobs is not None and self._jobs.drop(job_id):
             self._record(("jobs", "", job_id), None)
-
-    def job_ids_of_chat(self, chat_id: int | None) -> list[str]:
-        """The ids of one chat's saved jobs, from an index: a scan costs ms at 100,000 jobs."""
-        return list(self._jobs_by_chat.get(chat_id, ()))
-
-    def _unindex(self, job_id: str) -> None:
-        if self._stored is None or job_id not in self._stored.jobs:
-            return
-        chat = _chat_of(self._stored.jobs[job_id])
-        ids = self._jobs_by_chat.get(chat, {})
-        ids.pop(job_id, None)
-        if not ids:
-            self._jobs_by_chat.pop(chat, None)
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
         self._record(("user_data", "", user_id), data)
@@ -267,7 +241,3 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         """Called by Application.shutdown(): write everything, then release connections."""
         await self.save()
         await asyncio.to_thread(self._close)
-
-
-def _chat_of(spec: Any) -> object:
-    return spec.get("chat_id") if isinstance(spec, Mapping) else None
