@@ -2,22 +2,22 @@
 
 PTB calls all update_* of one `Application.update_persistence()` run through asyncio.gather.
 Each call only puts the value (PTB's own deep copy, which nobody changes) in a batch keyed
-(kind, conversation name, key); the first one schedules a save task that yields to the loop
-once (so the rest of the run lands too) and then hands the whole batch to a worker thread,
-which encodes and writes it. So a run costs one write however many users changed, the loop
-spends a dict assignment per change, writes never overlap (one lock). A failed write keeps its
-changes and is retried on a timer with backoff, logged once per outage and once on recovery.
-Saved jobs (jobs.py) are a kind of their own, one entry per job: setting one writes one row.
-An interval of 0 is the write-through mode: only `durable.save_now` writes, each update's
-changes together with the ids of the updates applied (the batch's "delivery" entry).
+(kind, conversation name, key) and, unless a save is under way, starts one: it waits its turn
+(at most one per interval: `_pace`) and hands the whole batch to a worker thread, which encodes
+and writes it. Writes never overlap (one lock). A failed write keeps its changes and is retried
+on a timer with backoff, logged once per outage and once on recovery. Saved jobs (jobs.py) are
+a kind of their own, one entry per job. An interval of 0 is write-through: only
+`durable.save_now` writes, with the ids of the updates applied (the "delivery" entry).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import gc
 import logging
+import math
 import time
 from abc import abstractmethod
 from typing import Any
@@ -39,17 +39,14 @@ from ._stored import (
 # What backends import from here, the names of _stored included.
 __all__ = ["Batch", "BatchKey", "BufferedPersistence", "Data", "StoreError", "Stored"]
 logger = logging.getLogger(__name__)
+KEPT = "the changes are kept and retried until it works"
 RETRY_AFTER = 0.5  # seconds before the first retry of a failed save; doubles up to the interval
 WRITE_THROUGH_PTB_INTERVAL = 86_400  # PTB's timer would only hand data over: let it sleep
-KEPT = "the changes are kept and retried until it works"
 
 
 class BufferedPersistence(BasePersistence[Data, Data, Data]):
-    """A BasePersistence whose backend only reads everything once and writes batches.
-
-    A backend implements `_read` and `_write` (both run in a worker thread, where values are
-    encoded and bad ones caught) and may override `_close`.
-    """
+    """A BasePersistence whose backend reads everything once and writes batches: its `_read`,
+    `_write` and `_close` run in a worker thread (where values are encoded, bad ones caught)."""
 
     def __init__(self, update_interval: float) -> None:
         self.write_through = update_interval == 0
@@ -66,6 +63,8 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         self._last_callback_data: object = None
         self._lock = asyncio.Lock()
         self._saving = False  # a _save_soon task runs: it takes every change along
+        self._save_began = -math.inf  # time.monotonic() when the last regular save began
+        self._hurry = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self.failing_since: float | None = None  # time.time() of the first failed save
         self.writing_since: float | None = None  # time.time() the write in progress began
@@ -119,7 +118,12 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
 
     def _record(self, key: BatchKey, value: object) -> None:
         self._pending[key] = value
-        self._changed()
+        if self.write_through or self._saving:
+            return  # write-through: only durable.save_now writes (data and ids in one write)
+        self._saving = True
+        task = asyncio.get_running_loop().create_task(self._save_soon())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     @property
     def jobs(self) -> SavedJobs:
@@ -143,8 +147,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
         self._record(("chat_data", "", chat_id), data)
 
     async def update_bot_data(self, data: Data) -> None:
-        # PTB calls this on every run; an unchanged bot_data must not cost a write.
-        if data != self._last_bot_data:
+        if data != self._last_bot_data:  # PTB calls it on every run: unchanged costs no write
             self._last_bot_data = data
             self._record(("bot_data", "", ""), data)
 
@@ -171,23 +174,13 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
 
     # Nothing to refresh: this process is the only writer, so memory is already current.
     async def refresh_user_data(self, user_id: int, user_data: Data) -> None: ...
-
     async def refresh_chat_data(self, chat_id: int, chat_data: Data) -> None: ...
-
     async def refresh_bot_data(self, bot_data: Data) -> None: ...
 
-    def _changed(self) -> None:
-        if self.write_through or self._saving:
-            return  # write-through: only durable.save_now writes (data and ids in one write)
-        self._saving = True
-        task = asyncio.get_running_loop().create_task(self._save_soon())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def _save_soon(self) -> None:
-        """Save; while saves fail, retry on a timer with backoff, logging once each way."""
-        await asyncio.sleep(0)  # let the other update_* of this run land in the same batch
+        """Save in turn; while saves fail, retry on a timer with backoff, logging once each way."""
         delay = RETRY_AFTER
+        await self._pace()
         while True:
             try:
                 await self._save()
@@ -201,6 +194,18 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
             if not self._pending:
                 self._saving = False  # in the same step as the check: no change slips by
                 return
+            await self._pace()
+
+    async def _pace(self) -> None:
+        """Wait an interval after the last regular save began (PTB hands over early when many
+        changes wait, checkpoint.py: a file store must not rewrite itself each time) or flush()."""
+        wait = self._save_began + self.update_interval - time.monotonic()
+        if wait > 0 and not self._hurry.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._hurry.wait(), wait)
+        else:
+            await asyncio.sleep(0)  # the other update_* of this hand-over land in the batch
+        self._save_began = time.monotonic()
 
     async def _save(self) -> None:
         async with self._lock:
@@ -239,5 +244,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
 
     async def flush(self) -> None:
         """Called by Application.shutdown(): write everything, then release connections."""
+        self._hurry.set()  # a save waiting for its turn goes now
         await self.save()
+        self._hurry.clear()
         await asyncio.to_thread(self._close)
