@@ -50,6 +50,7 @@ from telegram.ext import BasePersistence, PicklePersistence
 TEMPLATE = Path(__file__).resolve().parents[1]
 BACKENDS = ("pickle", "json", "custom", "sql")
 INTERVALS = 3
+INTERVAL = 0.5  # BOT_PERSISTENCE_INTERVAL of the generated stores: the shortest allowed
 STOCK_SAMPLE = 20
 CHANGED: int | None = None  # --changed: a fixed number instead of 1% of the users
 USERS = 0  # the size being measured (the no-write store holds that many in memory)
@@ -120,6 +121,7 @@ async def one_interval(store: Persistence, users: int, round_: int) -> Interval:
     changed user); blocks that begin after it returned are the store's save."""
     changed = CHANGED or max(1, users // 100)
     ids = [(round_ * changed + k * 97) % users for k in range(changed)]
+    await asyncio.sleep(INTERVAL)  # a store saves at most once per interval
     async with LoopProbe() as probe:
         wall, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(
@@ -183,6 +185,7 @@ def factories(root: Path, postgres: str | None) -> dict[str, Callable[[Path], Ca
             env = {
                 "BOT_TOKEN": "123456789:BENCHMARK-token-not-a-real-one-xx",
                 "BOT_DATA_DIR": str(data),
+                "BOT_PERSISTENCE_INTERVAL": f"{INTERVAL}",
             }
             if url:
                 env["DATABASE_URL"] = url
@@ -209,7 +212,7 @@ def no_write(module: Any) -> Any:
         def _write(self, batch: Any) -> None:
             pass
 
-    return NoWrite(update_interval=60)
+    return NoWrite(update_interval=INTERVAL)
 
 
 def postgres_schema(base: str) -> str:
@@ -225,6 +228,15 @@ def postgres_schema(base: str) -> str:
 
 
 SCHEMAS: list[tuple[Any, str]] = []
+
+
+def drop_schemas() -> None:
+    """Drop the schemas `postgres_schema` made."""
+    from sqlalchemy import text
+
+    for engine, schema in SCHEMAS:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def postgres_size() -> int:
@@ -363,11 +375,7 @@ def main() -> None:
                 shutil.rmtree(data, ignore_errors=True)
         print(f"~ = timed on {STOCK_SAMPLE} changed users and extrapolated (one write each).")
     finally:
-        for engine, schema in SCHEMAS:
-            from sqlalchemy import text
-
-            with engine.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        drop_schemas()
         shutil.rmtree(root, ignore_errors=True)
 
 
