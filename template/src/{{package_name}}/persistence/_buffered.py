@@ -205,7 +205,8 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
                 await asyncio.wait_for(self._hurry.wait(), wait)
         else:
             await asyncio.sleep(0)  # the other update_* of this hand-over land in the batch
-        self._save_began = time.monotonic()
+        if self._pending:  # else a durable save or flush() took it: the turn is not used up
+            self._save_began = time.monotonic()
 
     async def _save(self) -> None:
         async with self._lock:
@@ -234,8 +235,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
                 self.failing_since = None
 
     def unstorable(self) -> list[str]:
-        """Values handed over that the store cannot keep, each "<whose data>: <key>"; they were
-        left out of the saves (and logged once). Empty for stores that keep anything."""
+        """Values left out of the saves (logged once) as unstorable: "<whose data>: <key>"."""
         return []
 
     async def save(self) -> None:
@@ -244,7 +244,7 @@ class BufferedPersistence(BasePersistence[Data, Data, Data]):
 
     async def flush(self) -> None:
         """Called by Application.shutdown(): write everything, then release connections."""
-        self._hurry.set()  # a save waiting for its turn goes now
+        self._hurry.set()  # a save waiting for its turn goes now (and finds nothing left)
         await self.save()
         self._hurry.clear()
         await asyncio.to_thread(self._close)
