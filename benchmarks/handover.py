@@ -77,7 +77,7 @@ def message(update_id: int, user_id: int) -> dict[str, Any]:
 async def one_mode(
     package: str, settings: Any, handover_at: float | None, users: int, changed: int
 ) -> tuple[float, float, int, int, float]:
-    """(longest loop block s, the longest that began in a hand-over, hand-overs, most changes
+    """(longest loop block s, the longest that overlapped a hand-over, hand-overs, most changes
     in one, seconds to feed the updates)."""
     from bot_api_standin.botapi import FakeBotAPI
     from bot_api_standin.offline import OfflineRequest
