@@ -7,6 +7,7 @@ import asyncio
 import http.client
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -148,6 +149,24 @@ def test_each_answer_is_one_write_on_a_nodelay_socket(
     assert [(data.split(b"\r\n\r\n", 1)[1], nodelay > 0) for data, nodelay in writes] == [
         (body, True) for body in bodies
     ]
+
+
+def test_a_closed_connection_counts_until_its_last_request_was_read(
+    bot_api: StandInServer,
+) -> None:
+    """A bot that exits leaves requests the stand-in has not read yet; tests that split the
+    calls between runs wait for `connections.wait_closed()` before starting the next run."""
+    api = bot_api.api
+    with api._cond:  # the stand-in cannot record the call while this is held
+        with socket.create_connection(("127.0.0.1", bot_api.port), timeout=10) as client:
+            client.sendall(f"POST /bot{FAKE_TOKEN}/getMe HTTP/1.1\r\n\r\n".encode())
+        deadline = time.monotonic() + 10
+        while not len(bot_api.connections) and time.monotonic() < deadline:
+            time.sleep(0.01)  # until accepted; the request then waits for the lock
+        with pytest.raises(AssertionError, match="1 connections still open after 0.2 s"):
+            bot_api.connections.wait_closed(timeout=0.2)
+    bot_api.connections.wait_closed()
+    assert [call.method for call in api.calls] == ["getMe"]
 
 
 def test_wait_for_message_explains_a_timeout(bot_api: StandInServer) -> None:

@@ -71,7 +71,10 @@ class StandInServer:
     def __init__(self, api: FakeBotAPI | None = None, token: str = FAKE_TOKEN) -> None:
         self.api = api if api is not None else FakeBotAPI(token)
         self.faults = Faults()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self.api, self.faults))
+        self.connections = Connections()
+        self._httpd = ThreadingHTTPServer(
+            ("127.0.0.1", 0), _handler_for(self.api, self.faults, self.connections)
+        )
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/bot"
@@ -122,7 +125,32 @@ class StandInServer:
         self.stop()
 
 
-def _handler_for(api: FakeBotAPI, faults: Faults) -> type[BaseHTTPRequestHandler]:
+class Connections:
+    """Client connections open right now: a bot that exited leaves none once all its requests
+    were read, so a test can split the recorded calls between one run and the next."""
+
+    def __init__(self) -> None:
+        self._open = 0
+        self._cond = threading.Condition()
+
+    def __len__(self) -> int:
+        return self._open
+
+    def add(self, change: int) -> None:
+        with self._cond:
+            self._open += change
+            self._cond.notify_all()
+
+    def wait_closed(self, timeout: float = 10.0) -> None:
+        """Block until every connection is closed; AssertionError after `timeout` seconds."""
+        with self._cond:
+            closed = self._cond.wait_for(lambda: self._open == 0, timeout)
+        assert closed, f"{self._open} connections still open after {timeout} s"
+
+
+def _handler_for(
+    api: FakeBotAPI, faults: Faults, connections: Connections
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: PTB's httpx reuses its connections
         # Each answer leaves in one segment, at once. Unbuffered, the headers and the body
@@ -130,6 +158,16 @@ def _handler_for(api: FakeBotAPI, faults: Faults) -> type[BaseHTTPRequestHandler
         # delayed ACK (about 40 ms): 23 calls a second instead of thousands.
         disable_nagle_algorithm = True  # TCP_NODELAY
         wbufsize = io.DEFAULT_BUFFER_SIZE  # one write per answer, flushed by _serve
+
+        def setup(self) -> None:
+            connections.add(1)
+            super().setup()
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                connections.add(-1)
 
         def do_POST(self) -> None:
             self._serve()
