@@ -163,7 +163,7 @@ def test_a_closed_connection_counts_until_its_last_request_was_read(
         deadline = time.monotonic() + 10
         while not len(bot_api.connections) and time.monotonic() < deadline:
             time.sleep(0.01)  # until accepted; the request then waits for the lock
-        with pytest.raises(AssertionError, match="1 connections still open after 0.2 s"):
+        with pytest.raises(AssertionError, match=r"1 connections still open after 0\.2 s"):
             bot_api.connections.wait_closed(timeout=0.2)
     bot_api.connections.wait_closed()
     assert [call.method for call in api.calls] == ["getMe"]
