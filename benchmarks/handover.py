@@ -41,17 +41,8 @@ from telegram.ext import ContextTypes, TypeHandler
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import persistence as bench  # render, populate, LoopProbe, PostgreSQL schemas
 
-TOKEN = "123456789:BENCHMARK-token-not-a-real-one-xx"
+TOKEN = bench.TOKEN
 MODES = {"PTB's timer": math.inf, "early": None}  # None: HANDOVER_AT as generated
-
-
-def settings_of(package: str, data: Path, url: str | None, interval: float) -> Any:
-    env = {"BOT_TOKEN": TOKEN, "BOT_DATA_DIR": str(data)}
-    env["BOT_PERSISTENCE_INTERVAL"] = f"{interval}"
-    if url:
-        env["DATABASE_URL"] = url
-    settings = importlib.import_module(f"{package}.settings")
-    return settings.Settings.from_env(env, env_file=data / "none.env")
 
 
 async def visit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -177,7 +168,7 @@ def main() -> None:
                 data = root / f"data-{label.split()[-1].strip('()')}"
                 data.mkdir(mode=0o700)
                 url = bench.postgres_schema(url) if url else None
-                settings = settings_of(package, data, url, args.interval)
+                settings = bench.settings_for(package, data, interval=args.interval, url=url)
                 rows = asyncio.run(measure(package, label, settings, args.users, args.changed))
                 print("\n".join(rows), flush=True)
                 shutil.rmtree(data, ignore_errors=True)

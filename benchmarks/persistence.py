@@ -53,6 +53,7 @@ INTERVALS = 3
 INTERVAL = 0.5  # BOT_PERSISTENCE_INTERVAL of the generated stores: the shortest allowed
 STOCK_SAMPLE = 20
 CHANGED: int | None = None  # --changed: a fixed number instead of 1% of the users
+TOKEN = "123456789:BENCHMARK-token-not-a-real-one-xx"
 USERS = 0  # the size being measured (the no-write store holds that many in memory)
 Persistence = BasePersistence[Any, Any, Any]
 Interval = tuple[float, float, float, float]
@@ -169,27 +170,36 @@ def render(backend: str, root: Path) -> Any:
     return importlib.import_module(package)
 
 
+def settings_for(
+    package: str,
+    data: Path,
+    *,
+    interval: float | None = None,
+    url: str | None = None,
+    lazy: bool = False,
+) -> Any:
+    """The generated `package`'s Settings, read as the bot reads them, for a store in `data`."""
+    env = {"BOT_TOKEN": TOKEN, "BOT_DATA_DIR": str(data)}
+    env |= {"BOT_PERSISTENCE_INTERVAL": f"{interval}"} if interval is not None else {}
+    env |= {"DATABASE_URL": url} if url else {}
+    env |= {"BOT_LAZY_LOAD": "1"} if lazy else {}
+    settings = importlib.import_module(f"{package}.settings")
+    return settings.Settings.from_env(env, env_file=data / "none.env")
+
+
 def factories(root: Path, postgres: str | None) -> dict[str, Callable[[Path], Callable[[], Any]]]:
     """Backend label -> (data dir -> persistence factory)."""
     out: dict[str, Callable[[Path], Callable[[], Any]]] = {
         "stock PicklePersistence": lambda data: lambda: PicklePersistence(data / "stock.pickle")
     }
     for backend in BACKENDS:
-        render(backend, root)
-        settings = importlib.import_module(f"bench_{backend}.settings")
-        persistence = importlib.import_module(f"bench_{backend}.persistence")
+        package = render(backend, root).__name__
+        persistence = importlib.import_module(f"{package}.persistence")
 
         def make(
-            data: Path, url: str | None = None, settings: Any = settings, module: Any = persistence
+            data: Path, url: str | None = None, package: str = package, module: Any = persistence
         ) -> Callable[[], Any]:
-            env = {
-                "BOT_TOKEN": "123456789:BENCHMARK-token-not-a-real-one-xx",
-                "BOT_DATA_DIR": str(data),
-                "BOT_PERSISTENCE_INTERVAL": f"{INTERVAL}",
-            }
-            if url:
-                env["DATABASE_URL"] = url
-            config = settings.Settings.from_env(env, env_file=data / "none.env")
+            config = settings_for(package, data, interval=INTERVAL, url=url)
             return lambda: module.build_persistence(config)
 
         out[backend if backend != "sql" else "sql (SQLite)"] = make
@@ -290,12 +300,8 @@ def fresh_load(package: str, data: Path, url: str | None, lazy: bool) -> tuple[f
 
 def load_one(package: str, data: str, url: str, lazy: str) -> None:
     """--load-one: build the package's persistence as the bot does, load it, print JSON."""
-    settings = importlib.import_module(f"{package}.settings")
     persistence = importlib.import_module(f"{package}.persistence")
-    env = {"BOT_TOKEN": "123456789:BENCHMARK-token-not-a-real-one-xx", "BOT_DATA_DIR": data}
-    env |= {"DATABASE_URL": url} if url else {}
-    env |= {"BOT_LAZY_LOAD": "1"} if lazy else {}
-    config = settings.Settings.from_env(env, env_file=Path(data) / "none.env")
+    config = settings_for(package, Path(data), url=url or None, lazy=bool(lazy))
     store = persistence.build_persistence(config)
     start = time.perf_counter()
     asyncio.run(load_all(store))
