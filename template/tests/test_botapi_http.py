@@ -13,7 +13,6 @@ import urllib.request
 from typing import Any
 
 import pytest
-from bot_api_standin import server
 from bot_api_standin.botapi import FAKE_TOKEN, FakeBotAPI
 from bot_api_standin.offline import OfflineRequest
 from bot_api_standin.server import StandInServer
@@ -112,7 +111,7 @@ def test_chunked_and_oversized_bodies(
     response = connection.getresponse()
     assert (response.status, json.loads(response.read())) == (200, {"ok": True, "result": []})
     assert bot_api.api.calls[-1].params == {"language_code": "en"}
-    monkeypatch.setattr(server, "MAX_BODY", 10)
+    monkeypatch.setattr("bot_api_standin.bodies.MAX_BODY", 10)
     status, reply = post(bot_api, f"/bot{FAKE_TOKEN}/getMe", b"x" * 11, "text/plain")
     assert (status, reply["description"]) == (413, "Request Entity Too Large")
 
