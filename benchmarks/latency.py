@@ -346,8 +346,9 @@ async def populate(package: str, data: Path, env: dict[str, str], users: int) ->
     settings = importlib.import_module(f"{package}.settings")
     persistence = importlib.import_module(f"{package}.persistence")
     from bot_api_standin.model import FAKE_TOKEN
+    from bot_api_standin.process import WEBHOOK_ENV  # a webhook project's settings need them
 
-    values = {"BOT_TOKEN": FAKE_TOKEN, "BOT_DATA_DIR": str(data), **env}
+    values = {**WEBHOOK_ENV, "BOT_TOKEN": FAKE_TOKEN, "BOT_DATA_DIR": str(data), **env}
     config = settings.Settings.from_env(values, env_file=data / "none.env")
     store = persistence.build_persistence(config)
     await store.get_user_data()
