@@ -168,6 +168,17 @@ def test_a_closed_connection_counts_until_its_last_request_was_read(
     assert [call.method for call in api.calls] == ["getMe"]
 
 
+def test_a_waiting_long_poll_does_not_count_as_unread(bot_api: StandInServer) -> None:
+    """Its call is recorded before it waits: a bot killed during a long poll (up to
+    its `timeout`) does not hold up `connections.wait_closed()`."""
+    api = bot_api.api
+    with socket.create_connection(("127.0.0.1", bot_api.port), timeout=10) as client:
+        client.sendall(f"POST /bot{FAKE_TOKEN}/getUpdates?timeout=30 HTTP/1.1\r\n\r\n".encode())
+        assert api.wait_until(lambda: api.calls or None, 10)
+        bot_api.connections.wait_closed(timeout=2)  # the poll goes on for 30 s
+        assert [call.method for call in api.calls] == ["getUpdates"]
+
+
 def test_wait_for_message_explains_a_timeout(bot_api: StandInServer) -> None:
     with pytest.raises(AssertionError, match=r"no new message to chat 1001 within 0\.1s"):
         bot_api.api.wait_for_message(chat_id=ALICE, timeout=0.1)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import threading
 import traceback
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -83,8 +85,9 @@ class StandInServer:
 
 
 class Connections:
-    """Client connections open right now: a bot that exited leaves none once all its requests
-    were read, so a test can split the recorded calls between one run and the next."""
+    """Client connections open right now, but for long polls waiting: a bot that exited leaves
+    none once all its requests were read and recorded, so a test can split the recorded calls
+    between one run and the next."""
 
     def __init__(self) -> None:
         self._open = 0
@@ -97,6 +100,16 @@ class Connections:
         with self._cond:
             self._open += change
             self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def parked(self) -> Iterator[None]:
+        """A getUpdates long poll waiting: its call is recorded, and a bot that died meanwhile
+        must not keep `wait_closed` waiting until the poll times out."""
+        self.add(-1)
+        try:
+            yield
+        finally:
+            self.add(1)
 
     def wait_closed(self, timeout: float = 10.0) -> None:
         """Block until every connection is closed; AssertionError after `timeout` seconds."""
@@ -212,7 +225,7 @@ def _handler_for(
             except BotAPIError as error:
                 return error.reply()
             params = {**dict(parse_qsl(url.query)), **params}
-            return api.call(token, method, params, files)
+            return api.call(token, method, params, files, parked=connections.parked())
 
         def _body(self) -> bytes:
             return read_body(self.rfile, self.headers)

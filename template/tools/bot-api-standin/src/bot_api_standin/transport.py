@@ -118,12 +118,15 @@ class UpdateQueue(UserEvents):
         method: str,
         raw: Mapping[str, Any],
         files: Mapping[str, Upload] | None = None,
+        parked: contextlib.AbstractContextManager[object] | None = None,
     ) -> Reply:
-        """Serve one request, blocking through a getUpdates long poll."""
+        """Serve one request, blocking through a getUpdates long poll (inside `parked`: the
+        call is recorded by then)."""
         outcome = self._begin(token, method, raw, files or {})
         if isinstance(outcome, _Poll):
             poll = outcome
-            found = self.wait_until(lambda: self._poll(poll), poll.timeout)
+            with parked or contextlib.nullcontext():
+                found = self.wait_until(lambda: self._poll(poll), poll.timeout)
             return found or self._poll(poll, final=True) or (200, {"ok": True, "result": []})
         if self.latency:
             time.sleep(self.latency)
